@@ -1,0 +1,193 @@
+//! Application wiring: shared state, the router, and a server with bounded graceful shutdown.
+//! Tests drive exactly this wiring on port 0.
+
+use std::{future::Future, io, net::SocketAddr, sync::Arc, time::Duration};
+
+use axum::{
+    Json, Router,
+    extract::State,
+    http::{Request, StatusCode},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use sea_orm::{DatabaseConnection, DbErr};
+use serde_json::json;
+use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+use tower_http::{
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    trace::{DefaultOnResponse, TraceLayer},
+};
+use tracing::Level;
+
+use crate::{
+    auth::{TokenService, password},
+    config::Config,
+    db,
+    graphql::{self, AppSchema},
+};
+
+/// Services shared by every request; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    pub tokens: Arc<TokenService>,
+}
+
+impl AppState {
+    pub fn new(db: DatabaseConnection, config: Config) -> Self {
+        let tokens = Arc::new(TokenService::new(&config.jwt_secret, config.access_token_ttl));
+        AppState {
+            db,
+            config: Arc::new(config),
+            tokens,
+        }
+    }
+}
+
+/// State of the HTTP layer: the services plus the executable schema.
+#[derive(Clone)]
+pub struct HttpState {
+    pub app: AppState,
+    pub schema: AppSchema,
+}
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot bind {addr}: {source}")]
+    Bind { addr: SocketAddr, source: io::Error },
+    #[error("database: {0}")]
+    Database(#[from] DbErr),
+}
+
+/// How long `/health` waits for the database before answering 503.
+const HEALTH_DB_TIMEOUT: Duration = Duration::from_secs(2);
+
+pub fn router(state: AppState) -> Router {
+    let schema = graphql::build_schema(state.clone());
+    Router::new()
+        .route("/graphql", get(graphql::handler::get).post(graphql::handler::post))
+        .route("/health", get(health))
+        .with_state(HttpState { app: state, schema })
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(|request: &Request<_>| {
+                            let request_id = request
+                                .headers()
+                                .get("x-request-id")
+                                .and_then(|v| v.to_str().ok())
+                                .unwrap_or_default();
+                            tracing::info_span!("http", method = %request.method(), path = %request.uri().path(), request_id = %request_id)
+                        })
+                        .on_response(DefaultOnResponse::new().level(Level::INFO)),
+                )
+                .layer(PropagateRequestIdLayer::x_request_id()),
+        )
+}
+
+/// Liveness with a database ping: 200 when the database answers within 2 s, else 503.
+async fn health(State(http): State<HttpState>) -> Response {
+    let db_up = matches!(
+        tokio::time::timeout(HEALTH_DB_TIMEOUT, http.app.db.ping()).await,
+        Ok(Ok(()))
+    );
+    if db_up {
+        (StatusCode::OK, Json(json!({ "status": "ok", "database": "up" }))).into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "unavailable", "database": "down" })),
+        )
+            .into_response()
+    }
+}
+
+/// A bound listener and the router, ready to serve.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    shutdown_timeout: Duration,
+}
+
+impl Application {
+    /// Connects to the configured database, migrates it, and binds `BIND_ADDR`.
+    pub async fn build(config: Config) -> Result<Self, StartError> {
+        let db = db::connect(&config).await?;
+        db::migrate(&db).await?;
+        Self::with_database(config, db).await
+    }
+
+    /// Like `build`, on a connection the caller opened and migrated (tests use this).
+    pub async fn with_database(config: Config, db: DatabaseConnection) -> Result<Self, StartError> {
+        if config.jwt_secret_generated {
+            tracing::warn!("JWT_SECRET is not set: using a random secret; tokens will not survive a restart");
+        }
+        password::warm_up().await;
+        let addr = config.bind_addr;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| StartError::Bind { addr, source })?;
+        let shutdown_timeout = config.shutdown_timeout;
+        Ok(Application {
+            listener,
+            router: router(AppState::new(db, config)),
+            shutdown_timeout,
+        })
+    }
+
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish for at most
+    /// the configured shutdown timeout.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
+        let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+        let server = axum::serve(self.listener, self.router).with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down: no new connections, finishing in-flight requests");
+            let _ = stopping_tx.send(());
+        });
+        let deadline = async move {
+            if stopping_rx.await.is_ok() {
+                tokio::time::sleep(self.shutdown_timeout).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        };
+        tokio::select! {
+            result = server.into_future() => result,
+            () = deadline => {
+                tracing::warn!("shutdown deadline reached; abandoning in-flight requests");
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

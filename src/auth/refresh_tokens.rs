@@ -1,0 +1,144 @@
+//! Opaque refresh tokens: 256 random bits, stored only as SHA-256, rotated on every use.
+//! A used token presented again means it leaked: the whole family is revoked.
+
+use std::time::Duration;
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
+    TransactionTrait, sea_query::Expr,
+};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::{
+    entities::refresh_tokens::{self, Column, Entity as RefreshTokens},
+    error::{AppError, AppResult},
+};
+
+const INVALID: AppError = AppError::Unauthenticated("Invalid or expired refresh token");
+
+fn hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn generate() -> AppResult<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(AppError::internal)?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// Issues a token in `family_id` (a new family per login) and returns its plaintext.
+pub async fn issue(db: &impl ConnectionTrait, user_id: Uuid, family_id: Uuid, ttl: Duration) -> AppResult<String> {
+    let token = generate()?;
+    let now = crate::db::now();
+    refresh_tokens::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        family_id: Set(family_id),
+        token_hash: Set(hash(&token)),
+        expires_at: Set(now + chrono::Duration::from_std(ttl).map_err(AppError::internal)?),
+        used_at: Set(None),
+        revoked_at: Set(None),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(token)
+}
+
+/// Spends `presented` and returns its user and the next token of the same family.
+pub async fn rotate(db: &DatabaseConnection, presented: &str, ttl: Duration) -> AppResult<(Uuid, String)> {
+    let row = RefreshTokens::find()
+        .filter(Column::TokenHash.eq(hash(presented)))
+        .one(db)
+        .await?
+        .ok_or(INVALID)?;
+    if row.revoked_at.is_some() {
+        return Err(INVALID);
+    }
+    if row.used_at.is_some() {
+        return Err(reuse_detected(db, &row).await);
+    }
+    if row.expires_at <= Utc::now() {
+        return Err(INVALID);
+    }
+
+    let txn = db.begin().await?;
+    // Conditional on still being unused: of two concurrent refreshes with one token, only
+    // one can win; the other is treated as reuse.
+    let spent = RefreshTokens::update_many()
+        .col_expr(Column::UsedAt, Expr::value(crate::db::now()))
+        .filter(Column::Id.eq(row.id))
+        .filter(Column::UsedAt.is_null())
+        .filter(Column::RevokedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if spent.rows_affected != 1 {
+        txn.rollback().await?;
+        return Err(reuse_detected(db, &row).await);
+    }
+    let next = issue(&txn, row.user_id, row.family_id, ttl).await?;
+    txn.commit().await?;
+    Ok((row.user_id, next))
+}
+
+async fn reuse_detected(db: &DatabaseConnection, row: &refresh_tokens::Model) -> AppError {
+    tracing::warn!(user_id = %row.user_id, family_id = %row.family_id, "refresh token reuse detected; revoking the family");
+    match revoke(db, Column::FamilyId.eq(row.family_id)).await {
+        Ok(_) => INVALID,
+        Err(err) => err,
+    }
+}
+
+/// The user a live (unrevoked, unexpired) token belongs to, with its family.
+pub async fn find_live(db: &DatabaseConnection, presented: &str) -> AppResult<Option<refresh_tokens::Model>> {
+    let row = RefreshTokens::find()
+        .filter(Column::TokenHash.eq(hash(presented)))
+        .filter(Column::RevokedAt.is_null())
+        .filter(Column::ExpiresAt.gt(Utc::now()))
+        .one(db)
+        .await?;
+    Ok(row)
+}
+
+/// Revokes one session: every token of the family.
+pub async fn revoke_family(db: &impl ConnectionTrait, family_id: Uuid) -> AppResult<u64> {
+    revoke(db, Column::FamilyId.eq(family_id)).await
+}
+
+/// Revokes every session of a user.
+pub async fn revoke_all(db: &impl ConnectionTrait, user_id: Uuid) -> AppResult<u64> {
+    revoke(db, Column::UserId.eq(user_id)).await
+}
+
+async fn revoke(db: &impl ConnectionTrait, scope: sea_orm::sea_query::SimpleExpr) -> AppResult<u64> {
+    let result = RefreshTokens::update_many()
+        .col_expr(Column::RevokedAt, Expr::value(crate::db::now()))
+        .filter(scope)
+        .filter(Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_256_random_bits_and_hashes_are_hex_sha256() {
+        let a = generate().expect("token");
+        let b = generate().expect("token");
+        assert_eq!(a.len(), 43);
+        assert_ne!(a, b);
+        let h = hash(&a);
+        assert_eq!(h.len(), 64);
+        assert!(h.bytes().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(h, a);
+    }
+}

@@ -1,0 +1,175 @@
+//! Sessions: register, login, refresh, logout and password change.
+
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set, TransactionTrait};
+use secrecy::{ExposeSecret, SecretString};
+use uuid::Uuid;
+
+use crate::{
+    app::AppState,
+    auth::{AuthUser, password, refresh_tokens},
+    db,
+    entities::users::{self, Entity as Users, RiskTolerance, Role},
+    error::{AppError, AppResult, FieldErrors},
+    users::{
+        service::{FinancialPatch, PreferencesPatch, apply_settings},
+        validate,
+    },
+};
+
+pub struct Registration {
+    pub email: String,
+    pub password: SecretString,
+    pub first_name: String,
+    pub last_name: String,
+    pub preferences: PreferencesPatch,
+    pub financial: FinancialPatch,
+}
+
+/// What a successful login, registration or refresh hands back.
+pub struct Session {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub expires_in: i64,
+    pub user: users::Model,
+}
+
+const BAD_CREDENTIALS: AppError = AppError::Unauthenticated("Invalid email or password");
+
+pub async fn register(state: &AppState, reg: Registration) -> AppResult<Session> {
+    let mut errors = FieldErrors::default();
+    let email = errors.take("input.email", validate::email(&reg.email));
+    errors.take("input.password", validate::password(reg.password.expose_secret()));
+    let first_name = errors.take("input.firstName", validate::name(&reg.first_name));
+    let last_name = errors.take("input.lastName", validate::name(&reg.last_name));
+    let now = db::now();
+    let mut user = users::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        email: Set(email.unwrap_or_default()),
+        first_name: Set(first_name),
+        last_name: Set(last_name),
+        role: Set(Role::User),
+        currency: Set("USD".into()),
+        language: Set("en".into()),
+        timezone: Set("UTC".into()),
+        monthly_income: Set(None),
+        savings_goal: Set(None),
+        risk_tolerance: Set(RiskTolerance::Medium),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    apply_settings(&mut user, reg.preferences, reg.financial, &mut errors);
+    errors.finish()?;
+
+    user.password_hash = Set(password::hash(reg.password).await?);
+    let txn = state.db.begin().await?;
+    let user = user.insert(&txn).await.map_err(|err| {
+        if db::is_unique_violation(&err, "users_email_key", "users.email") {
+            AppError::Conflict("An account with this email already exists".into())
+        } else {
+            err.into()
+        }
+    })?;
+    let session = start_session(state, &txn, user).await?;
+    txn.commit().await?;
+    tracing::info!(user_id = %session.user.id, "account registered");
+    Ok(session)
+}
+
+pub async fn login(state: &AppState, email: &str, password: SecretString) -> AppResult<Session> {
+    let email = email.trim().to_lowercase();
+    let user = Users::find()
+        .filter(users::Column::Email.eq(email))
+        .one(&state.db)
+        .await?;
+    // Unknown emails still cost one verification, so timing does not reveal accounts.
+    if !password::verify(password, user.as_ref().map(|u| u.password_hash.clone())).await? {
+        return Err(BAD_CREDENTIALS);
+    }
+    let user = user.ok_or(BAD_CREDENTIALS)?;
+    let txn = state.db.begin().await?;
+    let session = start_session(state, &txn, user).await?;
+    txn.commit().await?;
+    Ok(session)
+}
+
+pub async fn refresh(state: &AppState, presented: &str) -> AppResult<Session> {
+    let (user_id, refresh_token) = refresh_tokens::rotate(&state.db, presented, state.config.refresh_token_ttl).await?;
+    let user = Users::find_by_id(user_id)
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::Unauthenticated("Invalid or expired refresh token"))?;
+    Ok(Session {
+        access_token: state.tokens.issue(&user)?,
+        refresh_token,
+        expires_in: state.tokens.access_ttl_secs(),
+        user,
+    })
+}
+
+/// Ends the session the refresh token belongs to, or every session of its user. Holding the
+/// refresh token is proof enough, so an expired access token does not block logging out;
+/// an authenticated caller can only end their own sessions. False when nothing matched.
+pub async fn logout(
+    state: &AppState,
+    caller: Option<&AuthUser>,
+    presented: &str,
+    all_sessions: bool,
+) -> AppResult<bool> {
+    let Some(token) = refresh_tokens::find_live(&state.db, presented).await? else {
+        return Ok(false);
+    };
+    if caller.is_some_and(|c| c.id != token.user_id) {
+        return Ok(false);
+    }
+    if all_sessions {
+        refresh_tokens::revoke_all(&state.db, token.user_id).await?;
+    } else {
+        refresh_tokens::revoke_family(&state.db, token.family_id).await?;
+    }
+    Ok(true)
+}
+
+/// Changes the password and revokes every refresh token, signing out all other devices.
+pub async fn change_password(
+    state: &AppState,
+    caller: &AuthUser,
+    current: SecretString,
+    new: SecretString,
+) -> AppResult<()> {
+    let mut errors = FieldErrors::default();
+    errors.take("input.newPassword", validate::password(new.expose_secret()));
+    if new.expose_secret() == current.expose_secret() {
+        errors.add("input.newPassword", "must differ from the current password");
+    }
+    errors.finish()?;
+
+    let user = crate::users::service::get(&state.db, caller.id).await?;
+    if !password::verify(current, Some(user.password_hash.clone())).await? {
+        return Err(AppError::invalid("input.currentPassword", "is incorrect"));
+    }
+    let new_hash = password::hash(new).await?;
+    let txn = state.db.begin().await?;
+    let mut active = user.into_active_model();
+    active.password_hash = Set(new_hash);
+    active.updated_at = Set(db::now());
+    let user = active.update(&txn).await?;
+    refresh_tokens::revoke_all(&txn, user.id).await?;
+    txn.commit().await?;
+    tracing::info!(user_id = %user.id, "password changed; all sessions revoked");
+    Ok(())
+}
+
+async fn start_session(
+    state: &AppState,
+    txn: &impl sea_orm::ConnectionTrait,
+    user: users::Model,
+) -> AppResult<Session> {
+    let refresh_token = refresh_tokens::issue(txn, user.id, Uuid::now_v7(), state.config.refresh_token_ttl).await?;
+    Ok(Session {
+        access_token: state.tokens.issue(&user)?,
+        refresh_token,
+        expires_in: state.tokens.access_ttl_secs(),
+        user,
+    })
+}

@@ -1,0 +1,225 @@
+//! Typed configuration read once from the environment; fails fast with one clear line.
+
+use std::{net::SocketAddr, time::Duration};
+
+use secrecy::SecretString;
+
+/// Where the service runs; production turns on the strict defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppEnv {
+    Development,
+    Production,
+}
+
+/// Everything the service needs to start, validated.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: SecretString,
+    pub bind_addr: SocketAddr,
+    pub env: AppEnv,
+    pub jwt_secret: SecretString,
+    /// True when no JWT_SECRET was given and a random one was generated (development only).
+    pub jwt_secret_generated: bool,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    pub cors_allowed_origins: Vec<String>,
+    pub redis_url: Option<SecretString>,
+    pub database_max_connections: u32,
+    pub database_acquire_timeout: Duration,
+    pub shutdown_timeout: Duration,
+}
+
+/// A configuration problem, worded for the operator who has to fix it.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+    #[error("{0} is required when APP_ENV=production")]
+    MissingInProduction(&'static str),
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://smartsave.db?mode=rwc";
+const MIN_JWT_SECRET_BYTES: usize = 32;
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|key| std::env::var(key).ok())
+    }
+
+    /// Reads configuration through `lookup`, so tests can supply their own variables.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |key: &str| lookup(key).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+
+        let env = match get("APP_ENV").as_deref() {
+            None | Some("development") | Some("dev") => AppEnv::Development,
+            Some("production") | Some("prod") => AppEnv::Production,
+            Some(other) => {
+                return Err(invalid(
+                    "APP_ENV",
+                    format!("expected development or production, got {other:?}"),
+                ));
+            }
+        };
+
+        let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(invalid("DATABASE_URL", "expected a sqlite: or postgres:// URL".into()));
+        }
+
+        let bind_addr = match get("BIND_ADDR") {
+            None => SocketAddr::from(([127, 0, 0, 1], 8080)),
+            Some(v) => v.parse().map_err(|_| {
+                invalid(
+                    "BIND_ADDR",
+                    format!("expected HOST:PORT such as 127.0.0.1:8080, got {v:?}"),
+                )
+            })?,
+        };
+
+        let (jwt_secret, jwt_secret_generated) = match get("JWT_SECRET") {
+            Some(secret) if secret.len() < MIN_JWT_SECRET_BYTES => {
+                return Err(invalid(
+                    "JWT_SECRET",
+                    format!("must be at least {MIN_JWT_SECRET_BYTES} bytes"),
+                ));
+            }
+            Some(secret) => (secret, false),
+            None if env == AppEnv::Production => return Err(ConfigError::MissingInProduction("JWT_SECRET")),
+            None => (random_secret().map_err(|e| invalid("JWT_SECRET", e))?, true),
+        };
+
+        let access_token_ttl = duration(&get, "ACCESS_TOKEN_TTL", Duration::from_secs(15 * 60))?;
+        let refresh_token_ttl = duration(&get, "REFRESH_TOKEN_TTL", Duration::from_secs(30 * 24 * 3600))?;
+        if access_token_ttl < Duration::from_secs(10) {
+            return Err(invalid("ACCESS_TOKEN_TTL", "must be at least 10s".into()));
+        }
+        if refresh_token_ttl <= access_token_ttl {
+            return Err(invalid(
+                "REFRESH_TOKEN_TTL",
+                "must be longer than ACCESS_TOKEN_TTL".into(),
+            ));
+        }
+
+        let cors_allowed_origins = get("CORS_ALLOWED_ORIGINS")
+            .map(|v| {
+                v.split(',')
+                    .map(|o| o.trim().to_owned())
+                    .filter(|o| !o.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+
+        let database_max_connections = match get("DATABASE_MAX_CONNECTIONS") {
+            None => 10,
+            Some(v) => v
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=1000).contains(n))
+                .ok_or_else(|| invalid("DATABASE_MAX_CONNECTIONS", format!("expected 1..=1000, got {v:?}")))?,
+        };
+
+        Ok(Config {
+            database_url: database_url.into(),
+            bind_addr,
+            env,
+            jwt_secret: jwt_secret.into(),
+            jwt_secret_generated,
+            access_token_ttl,
+            refresh_token_ttl,
+            cors_allowed_origins,
+            redis_url: get("REDIS_URL").map(Into::into),
+            database_max_connections,
+            database_acquire_timeout: duration(&get, "DATABASE_ACQUIRE_TIMEOUT", Duration::from_secs(3))?,
+            shutdown_timeout: duration(&get, "SHUTDOWN_TIMEOUT", Duration::from_secs(10))?,
+        })
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.env == AppEnv::Production
+    }
+}
+
+fn invalid(name: &'static str, reason: String) -> ConfigError {
+    ConfigError::Invalid { name, reason }
+}
+
+/// Accepts plain seconds ("900") or a humantime duration ("15m", "30d").
+fn duration(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: Duration,
+) -> Result<Duration, ConfigError> {
+    let Some(value) = get(name) else { return Ok(default) };
+    let parsed = match value.parse::<u64>() {
+        Ok(secs) => Ok(Duration::from_secs(secs)),
+        Err(_) => humantime::parse_duration(&value).map_err(|e| e.to_string()),
+    };
+    parsed.map_err(|e| invalid(name, format!("expected seconds or a duration such as 15m ({e})")))
+}
+
+fn random_secret() -> Result<String, String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| format!("cannot generate a random secret: {e}"))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|k| vars.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_give_a_development_server_on_embedded_sqlite() {
+        let c = config(&[]).expect("defaults are valid");
+        assert_eq!(c.env, AppEnv::Development);
+        assert_eq!(c.database_url.expose_secret(), DEFAULT_DATABASE_URL);
+        assert_eq!(c.bind_addr.to_string(), "127.0.0.1:8080");
+        assert!(c.jwt_secret_generated);
+        assert_eq!(c.access_token_ttl, Duration::from_secs(900));
+    }
+
+    #[test]
+    fn production_requires_a_jwt_secret() {
+        let err = config(&[("APP_ENV", "production")]).expect_err("must fail");
+        assert_eq!(err.to_string(), "JWT_SECRET is required when APP_ENV=production");
+    }
+
+    #[test]
+    fn short_jwt_secrets_are_rejected() {
+        let err = config(&[("JWT_SECRET", "short")]).expect_err("must fail");
+        assert!(err.to_string().starts_with("JWT_SECRET is invalid"), "{err}");
+    }
+
+    #[test]
+    fn durations_accept_seconds_and_units() {
+        let c = config(&[("ACCESS_TOKEN_TTL", "600"), ("REFRESH_TOKEN_TTL", "7d")]).expect("valid");
+        assert_eq!(c.access_token_ttl, Duration::from_secs(600));
+        assert_eq!(c.refresh_token_ttl, Duration::from_secs(7 * 86400));
+        assert!(config(&[("ACCESS_TOKEN_TTL", "soon")]).is_err());
+    }
+
+    #[test]
+    fn invalid_values_name_the_variable() {
+        for (name, value) in [
+            ("BIND_ADDR", "nowhere"),
+            ("APP_ENV", "staging"),
+            ("DATABASE_URL", "mysql://x"),
+            ("DATABASE_MAX_CONNECTIONS", "0"),
+        ] {
+            let err = config(&[(name, value)]).expect_err("must fail");
+            assert!(err.to_string().starts_with(name), "{err}");
+        }
+    }
+}

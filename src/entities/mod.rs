@@ -1,0 +1,11 @@
+//! SeaORM entities: plain data mirroring the migrations. No GraphQL derives here, so no
+//! column can leak into the API by accident.
+
+pub mod achievements;
+pub mod budget_categories;
+pub mod budgets;
+pub mod goal_contributions;
+pub mod refresh_tokens;
+pub mod savings_goals;
+pub mod transactions;
+pub mod users;

@@ -1,0 +1,371 @@
+//! GraphQL over HTTP, per the GraphQL-over-HTTP spec. async-graphql-axum's stock extractor
+//! runs mutations over GET and parses any content type as JSON, so this handler does the
+//! protocol itself: content negotiation, GET for queries only, 400/405/406/415, and the
+//! caller's token decoded exactly once per request.
+
+use async_graphql::{
+    Request, Variables,
+    http::GraphiQLSource,
+    parser::{
+        parse_query,
+        types::{DocumentOperations, ExecutableDocument, OperationType},
+    },
+};
+use axum::{
+    body::Bytes,
+    extract::{Query, State, rejection::QueryRejection},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{Html, IntoResponse, Response},
+};
+use serde::Deserialize;
+use serde_json::{Map, Value as Json};
+
+use crate::{
+    app::HttpState,
+    auth::{RequestAuth, TokenService},
+    graphql::response,
+};
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=utf-8";
+const APPLICATION_JSON: &str = "application/json; charset=utf-8";
+
+/// The response media type the client asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    GraphqlResponseJson,
+    Json,
+}
+
+impl Format {
+    fn content_type(self) -> &'static str {
+        match self {
+            Format::GraphqlResponseJson => GRAPHQL_RESPONSE_JSON,
+            Format::Json => APPLICATION_JSON,
+        }
+    }
+}
+
+/// The request id set by the HTTP layer, for error extensions.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// The parameters of one GraphQL request, from a JSON body or a query string.
+struct Params {
+    query: String,
+    operation_name: Option<String>,
+    variables: Map<String, Json>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GetParams {
+    query: Option<String>,
+    operation_name: Option<String>,
+    variables: Option<String>,
+}
+
+/// `POST /graphql`: executes any operation from an `application/json` body.
+pub async fn post(State(http): State<HttpState>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(format) = negotiate(&headers) else {
+        return not_acceptable();
+    };
+    if !is_json_content_type(&headers) {
+        return bad(
+            format,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "POST bodies must be application/json",
+        );
+    }
+    let params = match params_from_body(&body) {
+        Ok(params) => params,
+        Err(message) => return bad(format, StatusCode::BAD_REQUEST, "BAD_REQUEST", &message),
+    };
+    execute(&http, &headers, format, params, false).await
+}
+
+/// `GET /graphql`: GraphiQL for a browser, otherwise a query (never a mutation).
+pub async fn get(
+    State(http): State<HttpState>,
+    headers: HeaderMap,
+    query: Result<Query<GetParams>, QueryRejection>,
+) -> Response {
+    let params = match query {
+        Ok(Query(params)) => params,
+        Err(_) => {
+            let format = negotiate(&headers).unwrap_or(Format::Json);
+            return bad(format, StatusCode::BAD_REQUEST, "BAD_REQUEST", "malformed query string");
+        }
+    };
+    let GetParams {
+        query: Some(query),
+        operation_name,
+        variables,
+    } = params
+    else {
+        if accepts_html(&headers) {
+            return Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response();
+        }
+        let format = negotiate(&headers).unwrap_or(Format::Json);
+        return bad(
+            format,
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "the query parameter is required",
+        );
+    };
+    let Some(format) = negotiate(&headers) else {
+        return not_acceptable();
+    };
+    let variables = match variables.as_deref().map(serde_json::from_str::<Json>) {
+        None | Some(Ok(Json::Null)) => Map::new(),
+        Some(Ok(Json::Object(map))) => map,
+        Some(_) => {
+            return bad(
+                format,
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                "variables must be a JSON object",
+            );
+        }
+    };
+    execute(
+        &http,
+        &headers,
+        format,
+        Params {
+            query,
+            operation_name,
+            variables,
+        },
+        true,
+    )
+    .await
+}
+
+async fn execute(http: &HttpState, headers: &HeaderMap, format: Format, params: Params, is_get: bool) -> Response {
+    let request_id = headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let document = match parse_query(&params.query) {
+        Ok(document) => document,
+        Err(err) => {
+            let mut error = async_graphql::ServerError::from(err);
+            error
+                .extensions
+                .get_or_insert_with(Default::default)
+                .set("code", "GRAPHQL_PARSE_FAILED");
+            let body = serde_json::json!({ "errors": [error] });
+            return respond(format, request_failure_status(format), body, None);
+        }
+    };
+    if is_get && is_mutation_or_subscription(&document, params.operation_name.as_deref()) {
+        let mut response = bad(
+            format,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            "mutations and subscriptions must use POST",
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
+
+    let auth = caller(headers, &http.app.tokens);
+    let invalid_token = matches!(auth, RequestAuth::Invalid);
+    let mut request = Request::new(params.query)
+        .variables(Variables::from_json(Json::Object(params.variables)))
+        .data(auth)
+        .data(RequestId(request_id.clone()));
+    if let Some(name) = params.operation_name {
+        request = request.operation_name(name);
+    }
+    request.set_parsed_query(document);
+
+    let shaped = response::shape(http.schema.execute(request).await, &request_id);
+    let status = if shaped.request_error {
+        request_failure_status(format)
+    } else {
+        StatusCode::OK
+    };
+    let challenge = invalid_token.then_some(r#"Bearer error="invalid_token""#);
+    respond(format, status, shaped.body, challenge)
+}
+
+/// The caller named by `Authorization: Bearer <token>`. A header that is present but not a
+/// valid, current token is `Invalid`, never anonymous.
+fn caller(headers: &HeaderMap, tokens: &TokenService) -> RequestAuth {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return RequestAuth::Anonymous;
+    };
+    let token = value.to_str().ok().and_then(|v| {
+        let (scheme, token) = v.trim().split_once(' ')?;
+        scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+    });
+    match token.and_then(|t| tokens.verify(t)) {
+        Some(user) => RequestAuth::User(user),
+        None => RequestAuth::Invalid,
+    }
+}
+
+/// With `application/graphql-response+json` a request that fails before execution is a 4xx;
+/// legacy `application/json` clients expect 200 with `errors`.
+fn request_failure_status(format: Format) -> StatusCode {
+    match format {
+        Format::GraphqlResponseJson => StatusCode::BAD_REQUEST,
+        Format::Json => StatusCode::OK,
+    }
+}
+
+fn params_from_body(body: &[u8]) -> Result<Params, String> {
+    let json: Json = serde_json::from_slice(body).map_err(|e| format!("malformed JSON body: {e}"))?;
+    let mut object = match json {
+        Json::Object(object) => object,
+        Json::Array(_) => return Err("batched requests are not supported".into()),
+        _ => return Err("the body must be a JSON object".into()),
+    };
+    let query = match object.remove("query") {
+        Some(Json::String(query)) => query,
+        Some(_) => return Err("query must be a string".into()),
+        None => return Err("query is required".into()),
+    };
+    let operation_name = match object.remove("operationName") {
+        None | Some(Json::Null) => None,
+        Some(Json::String(name)) => Some(name),
+        Some(_) => return Err("operationName must be a string".into()),
+    };
+    let variables = match object.remove("variables") {
+        None | Some(Json::Null) => Map::new(),
+        Some(Json::Object(variables)) => variables,
+        Some(_) => return Err("variables must be a JSON object".into()),
+    };
+    if !matches!(
+        object.remove("extensions"),
+        None | Some(Json::Null) | Some(Json::Object(_))
+    ) {
+        return Err("extensions must be a JSON object".into());
+    }
+    Ok(Params {
+        query,
+        operation_name,
+        variables,
+    })
+}
+
+fn is_mutation_or_subscription(document: &ExecutableDocument, operation_name: Option<&str>) -> bool {
+    let operation = match (&document.operations, operation_name) {
+        (DocumentOperations::Single(op), _) => Some(op),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name),
+        // Ambiguous without a name: execution reports that; only a known mutation is refused.
+        (DocumentOperations::Multiple(_), None) => None,
+    };
+    operation.is_some_and(|op| op.node.ty != OperationType::Query)
+}
+
+fn is_json_content_type(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// Picks the response media type from `Accept`; `None` when neither JSON type is acceptable.
+/// No `Accept` at all is treated as `application/json`, as the spec asks for legacy clients.
+pub fn negotiate(headers: &HeaderMap) -> Option<Format> {
+    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return Some(Format::Json);
+    };
+    let (mut graphql, mut json, mut wildcard) = (0.0_f32, 0.0_f32, 0.0_f32);
+    for range in accept.split(',') {
+        let mut parts = range.split(';');
+        let media = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+        let q = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        match media.as_str() {
+            "application/graphql-response+json" => graphql = graphql.max(q),
+            "application/json" => json = json.max(q),
+            "*/*" | "application/*" => wildcard = wildcard.max(q),
+            "" => wildcard = wildcard.max(q),
+            _ => {}
+        }
+    }
+    if graphql > 0.0 && graphql >= json {
+        Some(Format::GraphqlResponseJson)
+    } else if json > 0.0 || wildcard > 0.0 {
+        Some(Format::Json)
+    } else {
+        None
+    }
+}
+
+fn accepts_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"))
+}
+
+fn respond(format: Format, status: StatusCode, body: Json, challenge: Option<&'static str>) -> Response {
+    let mut response = (
+        status,
+        [(header::CONTENT_TYPE, format.content_type())],
+        body.to_string(),
+    )
+        .into_response();
+    if let Some(challenge) = challenge {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
+    }
+    response
+}
+
+fn bad(format: Format, status: StatusCode, code: &str, message: &str) -> Response {
+    respond(format, status, response::request_error(code, message), None)
+}
+
+fn not_acceptable() -> Response {
+    bad(
+        Format::Json,
+        StatusCode::NOT_ACCEPTABLE,
+        "NOT_ACCEPTABLE",
+        "responses are application/graphql-response+json or application/json",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(value: &str) -> Option<Format> {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT, HeaderValue::from_str(value).expect("header"));
+        negotiate(&headers)
+    }
+
+    #[test]
+    fn content_negotiation_follows_the_spec() {
+        assert_eq!(negotiate(&HeaderMap::new()), Some(Format::Json));
+        assert_eq!(
+            accept("application/graphql-response+json"),
+            Some(Format::GraphqlResponseJson)
+        );
+        assert_eq!(
+            accept("application/graphql-response+json, application/json;q=0.9"),
+            Some(Format::GraphqlResponseJson)
+        );
+        assert_eq!(
+            accept("application/json, application/graphql-response+json;q=0.5"),
+            Some(Format::Json)
+        );
+        assert_eq!(accept("*/*"), Some(Format::Json));
+        assert_eq!(accept("text/html"), None);
+        assert_eq!(accept("application/json;q=0"), None);
+    }
+}

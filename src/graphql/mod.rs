@@ -1,0 +1,45 @@
+//! The GraphQL schema (per-domain objects merged), its limits, and the HTTP handler.
+
+pub mod handler;
+pub mod response;
+pub mod scalars;
+
+use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+
+use crate::{
+    app::AppState,
+    auth::graphql::AuthMutation,
+    users::graphql::{UsersMutation, UsersQuery},
+};
+
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(UsersQuery);
+
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(AuthMutation, UsersMutation);
+
+pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+/// Depth and complexity bounds applied to every request before any resolver runs.
+pub const MAX_DEPTH: usize = 10;
+pub const MAX_COMPLEXITY: usize = 1000;
+pub const MAX_DIRECTIVES_PER_FIELD: usize = 5;
+pub const MAX_RECURSIVE_DEPTH: usize = 32;
+
+fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
+    Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+        .limit_directives(MAX_DIRECTIVES_PER_FIELD)
+        .limit_recursive_depth(MAX_RECURSIVE_DEPTH)
+}
+
+/// The executable schema, with the shared state resolvers reach through `ContextExt`.
+pub fn build_schema(state: AppState) -> AppSchema {
+    builder().data(state).finish()
+}
+
+/// The schema in SDL, as committed in `schema.graphql` and printed by `smartsave schema`.
+pub fn sdl() -> String {
+    builder().finish().sdl()
+}

@@ -1,0 +1,112 @@
+//! `smartsave` command line: serve (default), migrate, schema, healthcheck.
+
+use std::{net::SocketAddr, process::ExitCode, time::Duration};
+
+use clap::{Parser, Subcommand};
+use smartsave::{Application, Config, app, db, graphql, telemetry};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// SmartSave personal-finance GraphQL API.
+///
+/// Configuration comes from the environment (see README.md and .env.example). Without
+/// DATABASE_URL the service uses an embedded SQLite file, ./smartsave.db.
+#[derive(Parser)]
+#[command(name = "smartsave", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Clone, Copy)]
+enum Command {
+    /// Run the HTTP server (the default): GraphQL at /graphql, health at /health.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the GraphQL schema (SDL) to standard output.
+    Schema,
+    /// Exit 0 when the server at BIND_ADDR answers GET /health with 200 (container checks).
+    Healthcheck,
+}
+
+fn main() -> ExitCode {
+    let command = Cli::parse().command.unwrap_or(Command::Serve);
+    if let Command::Schema = command {
+        print!("{}", graphql::sdl());
+        return ExitCode::SUCCESS;
+    }
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("smartsave: configuration error: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("smartsave: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(run(command, config))
+}
+
+async fn run(command: Command, config: Config) -> ExitCode {
+    if let Command::Healthcheck = command {
+        return healthcheck(config.bind_addr).await;
+    }
+    telemetry::init(config.env);
+    let result = match command {
+        Command::Migrate => migrate(&config).await,
+        _ => serve(config).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!("{err}");
+            eprintln!("smartsave: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Config) -> Result<(), String> {
+    let application = Application::build(config).await.map_err(|e| e.to_string())?;
+    let addr = application.local_addr().map_err(|e| e.to_string())?;
+    tracing::info!(%addr, "SmartSave listening; GraphiQL at http://{addr}/graphql");
+    application
+        .run_until_stopped(app::shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn migrate(config: &Config) -> Result<(), String> {
+    let connection = db::connect(config).await.map_err(|e| format!("database: {e}"))?;
+    db::migrate(&connection)
+        .await
+        .map_err(|e| format!("migration failed: {e}"))?;
+    tracing::info!("migrations applied");
+    Ok(())
+}
+
+/// A dependency-free HTTP probe, so the container image needs no curl.
+async fn healthcheck(bind_addr: SocketAddr) -> ExitCode {
+    let mut addr = bind_addr;
+    if addr.ip().is_unspecified() {
+        addr.set_ip([127, 0, 0, 1].into());
+    }
+    let probe = async {
+        let mut stream = tokio::net::TcpStream::connect(addr).await?;
+        stream
+            .write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            .await?;
+        let mut head = [0u8; 12];
+        stream.read_exact(&mut head).await?;
+        Ok::<bool, std::io::Error>(head.ends_with(b" 200"))
+    };
+    match tokio::time::timeout(Duration::from_secs(3), probe).await {
+        Ok(Ok(true)) => ExitCode::SUCCESS,
+        _ => ExitCode::FAILURE,
+    }
+}

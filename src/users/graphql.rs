@@ -1,0 +1,206 @@
+//! The `User` type, `me`, `updateProfile` and `deleteAccount`.
+
+use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, Result, ResultExt, SimpleObject};
+
+use crate::{
+    auth::ContextExt,
+    entities::users as rows,
+    graphql::scalars::DateTime,
+    money::Money,
+    users::service::{self, FinancialPatch, PreferencesPatch, ProfilePatch},
+};
+
+/// What an account may do.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum Role {
+    User,
+    Admin,
+}
+
+/// Appetite for investment risk, used by advice features.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum RiskTolerance {
+    Low,
+    Medium,
+    High,
+}
+
+impl From<rows::RiskTolerance> for RiskTolerance {
+    fn from(r: rows::RiskTolerance) -> Self {
+        match r {
+            rows::RiskTolerance::Low => RiskTolerance::Low,
+            rows::RiskTolerance::Medium => RiskTolerance::Medium,
+            rows::RiskTolerance::High => RiskTolerance::High,
+        }
+    }
+}
+
+impl From<RiskTolerance> for rows::RiskTolerance {
+    fn from(r: RiskTolerance) -> Self {
+        match r {
+            RiskTolerance::Low => rows::RiskTolerance::Low,
+            RiskTolerance::Medium => rows::RiskTolerance::Medium,
+            RiskTolerance::High => rows::RiskTolerance::High,
+        }
+    }
+}
+
+/// How amounts and dates are shown to the user.
+#[derive(SimpleObject)]
+pub struct Preferences {
+    /// ISO 4217 code, e.g. "USD".
+    currency: String,
+    /// BCP 47 language tag, e.g. "en".
+    language: String,
+    /// IANA time zone; "this month" and the dashboard's default period follow it.
+    timezone: String,
+}
+
+/// The user's own financial targets.
+#[derive(SimpleObject)]
+pub struct FinancialSettings {
+    /// Typical monthly income.
+    monthly_income: Option<Money>,
+    /// Target savings per month.
+    savings_goal: Option<Money>,
+    risk_tolerance: RiskTolerance,
+}
+
+/// A SmartSave account.
+#[derive(SimpleObject)]
+pub struct User {
+    /// Stable identifier.
+    id: ID,
+    /// Login email, lower-cased.
+    email: String,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    role: Role,
+    preferences: Preferences,
+    financial_settings: FinancialSettings,
+    created_at: DateTime,
+    updated_at: DateTime,
+}
+
+impl From<rows::Model> for User {
+    fn from(m: rows::Model) -> Self {
+        let money = |minor: Option<i64>| minor.and_then(|v| Money::from_minor(v).ok());
+        User {
+            id: ID(m.id.to_string()),
+            email: m.email,
+            first_name: m.first_name,
+            last_name: m.last_name,
+            role: match m.role {
+                rows::Role::User => Role::User,
+                rows::Role::Admin => Role::Admin,
+            },
+            preferences: Preferences {
+                currency: m.currency,
+                language: m.language,
+                timezone: m.timezone,
+            },
+            financial_settings: FinancialSettings {
+                monthly_income: money(m.monthly_income),
+                savings_goal: money(m.savings_goal),
+                risk_tolerance: m.risk_tolerance.into(),
+            },
+            created_at: DateTime(m.created_at),
+            updated_at: DateTime(m.updated_at),
+        }
+    }
+}
+
+/// Preference changes; omitted fields keep their value.
+#[derive(InputObject)]
+pub struct PreferencesInput {
+    /// ISO 4217 code, e.g. "EUR".
+    currency: Option<String>,
+    /// BCP 47 language tag, e.g. "de".
+    language: Option<String>,
+    /// IANA time zone, e.g. "Europe/Berlin".
+    timezone: Option<String>,
+}
+
+impl From<PreferencesInput> for PreferencesPatch {
+    fn from(p: PreferencesInput) -> Self {
+        PreferencesPatch {
+            currency: p.currency,
+            language: p.language,
+            timezone: p.timezone,
+        }
+    }
+}
+
+/// Financial-setting changes; omitted fields keep their value, null clears an amount.
+#[derive(InputObject)]
+pub struct FinancialSettingsInput {
+    monthly_income: MaybeUndefined<Money>,
+    savings_goal: MaybeUndefined<Money>,
+    risk_tolerance: Option<RiskTolerance>,
+}
+
+impl From<FinancialSettingsInput> for FinancialPatch {
+    fn from(f: FinancialSettingsInput) -> Self {
+        let patch = |v: MaybeUndefined<Money>| match v {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(m) => Some(Some(m)),
+        };
+        FinancialPatch {
+            monthly_income: patch(f.monthly_income),
+            savings_goal: patch(f.savings_goal),
+            risk_tolerance: f.risk_tolerance.map(Into::into),
+        }
+    }
+}
+
+/// Profile changes; omitted fields keep their value.
+#[derive(InputObject)]
+pub struct UpdateProfileInput {
+    first_name: Option<String>,
+    last_name: Option<String>,
+    preferences: Option<PreferencesInput>,
+    financial_settings: Option<FinancialSettingsInput>,
+}
+
+#[derive(Default)]
+pub struct UsersQuery;
+
+#[Object]
+impl UsersQuery {
+    /// The signed-in account.
+    async fn me(&self, ctx: &Context<'_>) -> Result<User> {
+        let (state, caller) = ctx.authenticated().extend()?;
+        service::get(&state.db, caller.id).await.map(Into::into).extend()
+    }
+}
+
+#[derive(Default)]
+pub struct UsersMutation;
+
+#[Object]
+impl UsersMutation {
+    /// Updates names, preferences and financial settings.
+    async fn update_profile(&self, ctx: &Context<'_>, input: UpdateProfileInput) -> Result<User> {
+        let (state, caller) = ctx.authenticated().extend()?;
+        let patch = ProfilePatch {
+            first_name: input.first_name,
+            last_name: input.last_name,
+            preferences: input.preferences.map(Into::into).unwrap_or_default(),
+            financial: input.financial_settings.map(Into::into).unwrap_or_default(),
+        };
+        service::update_profile(&state.db, caller.id, patch)
+            .await
+            .map(Into::into)
+            .extend()
+    }
+
+    /// Deletes the account and every row it owns. Requires the current password.
+    async fn delete_account(&self, ctx: &Context<'_>, password: String) -> Result<bool> {
+        let (state, caller) = ctx.authenticated().extend()?;
+        service::delete_account(&state.db, caller.id, password.into())
+            .await
+            .map(|()| true)
+            .extend()
+    }
+}

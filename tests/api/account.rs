@@ -1,0 +1,255 @@
+//! updateProfile and deleteAccount.
+
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+use serde_json::json;
+use smartsave::entities::{
+    achievements, budget_categories, budgets, budgets::BudgetPeriod, goal_contributions, savings_goals,
+    savings_goals::GoalStatus, transactions, transactions::TransactionType,
+};
+use uuid::Uuid;
+
+use crate::helpers::{PASSWORD, TestApp, error_code, error_fields};
+
+const UPDATE: &str = "mutation($input: UpdateProfileInput!) { updateProfile(input: $input) { firstName lastName preferences { currency language timezone } financialSettings { monthlyIncome savingsGoal riskTolerance } } }";
+
+#[tokio::test]
+async fn update_profile_changes_only_the_given_fields() {
+    let app = TestApp::spawn().await;
+    let user = app.register_and_login().await;
+    let body = app
+        .gql(UPDATE, json!({ "input": { "firstName": "Grace", "preferences": { "timezone": "America/New_York" }, "financialSettings": { "monthlyIncome": 3000, "savingsGoal": "250.25" } } }), Some(&user.access_token))
+        .await;
+    let profile = &body["data"]["updateProfile"];
+    assert_eq!(profile["firstName"], "Grace");
+    assert_eq!(profile["lastName"], "User");
+    assert_eq!(
+        profile["preferences"],
+        json!({ "currency": "USD", "language": "en", "timezone": "America/New_York" })
+    );
+    assert_eq!(
+        profile["financialSettings"],
+        json!({ "monthlyIncome": "3000.00", "savingsGoal": "250.25", "riskTolerance": "MEDIUM" })
+    );
+
+    // null clears an amount; omitted fields stay.
+    let body = app
+        .gql(
+            UPDATE,
+            json!({ "input": { "financialSettings": { "monthlyIncome": null } } }),
+            Some(&user.access_token),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["updateProfile"]["financialSettings"],
+        json!({ "monthlyIncome": null, "savingsGoal": "250.25", "riskTolerance": "MEDIUM" })
+    );
+}
+
+#[tokio::test]
+async fn an_invalid_profile_update_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let user = app.register_and_login().await;
+    let body = app
+        .gql(
+            UPDATE,
+            json!({ "input": { "firstName": "Valid", "lastName": "", "preferences": { "currency": "dollars" } } }),
+            Some(&user.access_token),
+        )
+        .await;
+    assert_eq!(error_code(&body), "BAD_USER_INPUT");
+    assert_eq!(error_fields(&body), ["input.lastName", "input.preferences.currency"]);
+    let me = app
+        .gql(
+            "{ me { firstName preferences { currency } } }",
+            json!({}),
+            Some(&user.access_token),
+        )
+        .await;
+    assert_eq!(
+        me["data"]["me"],
+        json!({ "firstName": "Test", "preferences": { "currency": "USD" } })
+    );
+}
+
+/// Gives `user_id` one row in every user-owned table.
+async fn own_one_of_everything(app: &TestApp, user_id: Uuid) {
+    let now = Utc::now();
+    let today = now.date_naive();
+    let budget = budgets::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        name: Set("Monthly".into()),
+        amount: Set(100_000),
+        period: Set(BudgetPeriod::Monthly),
+        start_date: Set(today),
+        end_date: Set(today),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&app.db)
+    .await
+    .expect("budget");
+    let category = budget_categories::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        budget_id: Set(budget.id),
+        name: Set("Food".into()),
+        amount: Set(50_000),
+        color: Set(Some("#FF0000".into())),
+        icon: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&app.db)
+    .await
+    .expect("category");
+    transactions::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        budget_category_id: Set(Some(category.id)),
+        amount: Set(1_250),
+        description: Set("Lunch".into()),
+        transaction_date: Set(today),
+        kind: Set(TransactionType::Expense),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&app.db)
+    .await
+    .expect("transaction");
+    let goal = savings_goals::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        name: Set("Bike".into()),
+        target_amount: Set(80_000),
+        current_amount: Set(1_000),
+        target_date: Set(None),
+        status: Set(GoalStatus::Active),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&app.db)
+    .await
+    .expect("goal");
+    goal_contributions::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        goal_id: Set(goal.id),
+        amount: Set(1_000),
+        note: Set(None),
+        created_at: Set(now),
+    }
+    .insert(&app.db)
+    .await
+    .expect("contribution");
+    achievements::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        kind: Set("FIRST_BUDGET".into()),
+        title: Set("First budget".into()),
+        description: Set(None),
+        points: Set(10),
+        unlocked_at: Set(now),
+        metadata: Set(json!({})),
+    }
+    .insert(&app.db)
+    .await
+    .expect("achievement");
+}
+
+const TABLES: [&str; 8] = [
+    "users",
+    "refresh_tokens",
+    "budgets",
+    "budget_categories",
+    "transactions",
+    "savings_goals",
+    "goal_contributions",
+    "achievements",
+];
+
+async fn rows_per_table(app: &TestApp, user_id: &str) -> Vec<i64> {
+    let user_id: Uuid = user_id.parse().expect("uuid");
+    let mut counts = Vec::new();
+    for table in TABLES {
+        let column = if table == "users" { "id" } else { "user_id" };
+        counts.push(
+            app.count_by_uuid(&format!("SELECT COUNT(*) FROM {table} WHERE {column} = "), user_id)
+                .await,
+        );
+    }
+    counts
+}
+
+#[tokio::test]
+async fn deleting_the_account_removes_every_row_it_owns_and_nothing_else() {
+    let app = TestApp::spawn().await;
+    let user = app.register_and_login().await;
+    let bystander = app.register_and_login().await;
+    for u in [&user, &bystander] {
+        own_one_of_everything(&app, u.id.parse().expect("uuid")).await;
+    }
+    assert_eq!(rows_per_table(&app, &user.id).await, vec![1; 8]);
+
+    let body = app
+        .gql(
+            "mutation($p: String!) { deleteAccount(password: $p) }",
+            json!({ "p": PASSWORD }),
+            Some(&user.access_token),
+        )
+        .await;
+    assert_eq!(body["data"]["deleteAccount"], true, "{body}");
+    assert_eq!(rows_per_table(&app, &user.id).await, vec![0; 8]);
+    assert_eq!(rows_per_table(&app, &bystander.id).await, vec![1; 8]);
+    assert_eq!(error_code(&app.login(&user.email, PASSWORD).await), "UNAUTHENTICATED");
+}
+
+#[tokio::test]
+async fn deleting_the_account_needs_the_right_password() {
+    let app = TestApp::spawn().await;
+    let user = app.register_and_login().await;
+    let body = app
+        .gql(
+            "mutation($p: String!) { deleteAccount(password: $p) }",
+            json!({ "p": "Wrong1password" }),
+            Some(&user.access_token),
+        )
+        .await;
+    assert_eq!(error_code(&body), "BAD_USER_INPUT");
+    assert_eq!(error_fields(&body), ["password"]);
+    assert_eq!(app.count("SELECT COUNT(*) FROM users").await, 1);
+    let anonymous = app
+        .gql(
+            "mutation($p: String!) { deleteAccount(password: $p) }",
+            json!({ "p": PASSWORD }),
+            None,
+        )
+        .await;
+    assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
+}
+
+#[tokio::test]
+async fn deleting_a_category_leaves_its_transactions_uncategorized() {
+    let app = TestApp::spawn().await;
+    let user = app.register_and_login().await;
+    own_one_of_everything(&app, user.id.parse().expect("uuid")).await;
+    app.db
+        .execute_unprepared("DELETE FROM budget_categories")
+        .await
+        .expect("delete categories");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM transactions WHERE budget_category_id IS NULL")
+            .await,
+        1
+    );
+    app.db
+        .execute_unprepared("DELETE FROM budgets")
+        .await
+        .expect("delete budgets");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM transactions").await,
+        1,
+        "transactions outlive their budget"
+    );
+}

@@ -1,0 +1,248 @@
+//! `TestApp`: the production wiring on port 0 against a throw-away database.
+
+use std::net::SocketAddr;
+
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use serde_json::{Value, json};
+use smartsave::{Application, Config, db};
+use uuid::Uuid;
+
+/// Known to the tests so they can forge tokens signed with the right (or a wrong) key.
+pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
+pub const PASSWORD: &str = "Correct1horse";
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    /// A connection to the same database, for asserting on rows.
+    pub db: DatabaseConnection,
+    _database: TestDatabase,
+}
+
+/// A signed-in user of a `TestApp`.
+pub struct TestUser {
+    pub id: String,
+    pub email: String,
+    pub access_token: String,
+    pub refresh_token: String,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(&[]).await
+    }
+
+    /// Spawns with extra environment variables layered over the test defaults.
+    pub async fn spawn_with(vars: &[(&str, &str)]) -> TestApp {
+        let config = test_config(vars);
+        let database = TestDatabase::create().await;
+        let db = db::connect_with(database.options(&config))
+            .await
+            .expect("connect to the test database");
+        db::migrate(&db).await.expect("migrate the test database");
+        let app = Application::with_database(config, db.clone())
+            .await
+            .expect("build the application");
+        let addr = app.local_addr().expect("local addr");
+        tokio::spawn(app.run_until_stopped(std::future::pending()));
+        TestApp {
+            addr,
+            client: reqwest::Client::new(),
+            db,
+            _database: database,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// POSTs a GraphQL request as JSON and returns the body; fails the test on non-200.
+    pub async fn gql(&self, query: &str, variables: Value, token: Option<&str>) -> Value {
+        let response = self
+            .post_graphql(json!({ "query": query, "variables": variables }), token)
+            .await;
+        assert_eq!(response.status(), 200, "unexpected HTTP status");
+        response.json().await.expect("JSON body")
+    }
+
+    pub async fn post_graphql(&self, body: Value, token: Option<&str>) -> reqwest::Response {
+        let mut request = self
+            .client
+            .post(self.url("/graphql"))
+            .header(CONTENT_TYPE, "application/json")
+            .header(ACCEPT, "application/json")
+            .body(body.to_string());
+        if let Some(token) = token {
+            request = request.header(AUTHORIZATION, format!("Bearer {token}"));
+        }
+        request.send().await.expect("request")
+    }
+
+    pub async fn register(&self, email: &str, password: &str) -> Value {
+        self.gql(
+            "mutation($input: RegisterInput!) { register(input: $input) { accessToken refreshToken expiresIn tokenType user { id email } } }",
+            json!({ "input": { "email": email, "password": password, "firstName": "Test", "lastName": "User" } }),
+            None,
+        )
+        .await
+    }
+
+    /// Registers a fresh user and returns its tokens.
+    pub async fn register_and_login(&self) -> TestUser {
+        let email = format!("user-{}@example.com", Uuid::now_v7().simple());
+        let body = self.register(&email, PASSWORD).await;
+        let payload = &body["data"]["register"];
+        assert!(payload.is_object(), "registration failed: {body}");
+        TestUser {
+            id: payload["user"]["id"].as_str().expect("id").to_owned(),
+            email,
+            access_token: payload["accessToken"].as_str().expect("access token").to_owned(),
+            refresh_token: payload["refreshToken"].as_str().expect("refresh token").to_owned(),
+        }
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Value {
+        self.gql(
+            "mutation($input: LoginInput!) { login(input: $input) { accessToken refreshToken user { id } } }",
+            json!({ "input": { "email": email, "password": password } }),
+            None,
+        )
+        .await
+    }
+
+    pub async fn refresh(&self, refresh_token: &str) -> Value {
+        self.gql(
+            "mutation($t: String!) { refreshToken(refreshToken: $t) { accessToken refreshToken } }",
+            json!({ "t": refresh_token }),
+            None,
+        )
+        .await
+    }
+
+    /// Runs a scalar SQL count ending in `column = `, with `id` bound as the placeholder.
+    pub async fn count_by_uuid(&self, sql_prefix: &str, id: Uuid) -> i64 {
+        let backend = self.db.get_database_backend();
+        let placeholder = if backend == sea_orm::DbBackend::Postgres {
+            "$1"
+        } else {
+            "?"
+        };
+        let statement = Statement::from_sql_and_values(backend, format!("{sql_prefix}{placeholder}"), [id.into()]);
+        let row = self
+            .db
+            .query_one_raw(statement)
+            .await
+            .expect("count query")
+            .expect("a row");
+        row.try_get_by_index::<i64>(0).expect("count value")
+    }
+
+    /// Runs a scalar SQL count, e.g. `SELECT COUNT(*) FROM users`.
+    pub async fn count(&self, sql: &str) -> i64 {
+        let backend = self.db.get_database_backend();
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(backend, sql.to_owned()))
+            .await
+            .expect("count query")
+            .expect("a row");
+        row.try_get_by_index::<i64>(0).expect("count value")
+    }
+}
+
+/// `errors[0].extensions.code` of a GraphQL response.
+pub fn error_code(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error code in {body}"))
+}
+
+/// The `field` names of a BAD_USER_INPUT error.
+pub fn error_fields(body: &Value) -> Vec<String> {
+    body["errors"][0]["extensions"]["fields"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no fields in {body}"))
+        .iter()
+        .map(|f| f["field"].as_str().expect("field").to_owned())
+        .collect()
+}
+
+pub fn test_config(vars: &[(&str, &str)]) -> Config {
+    let defaults = [
+        ("BIND_ADDR", "127.0.0.1:0"),
+        ("JWT_SECRET", TEST_JWT_SECRET),
+        ("SHUTDOWN_TIMEOUT", "1s"),
+    ];
+    Config::from_lookup(|key| {
+        vars.iter()
+            .chain(defaults.iter())
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| (*v).to_owned())
+    })
+    .expect("valid test configuration")
+}
+
+/// A fresh, isolated database: a temp SQLite file, or a new schema in TEST_DATABASE_URL.
+pub enum TestDatabase {
+    Sqlite(tempfile::TempDir),
+    Postgres { url: String, schema: String },
+}
+
+impl TestDatabase {
+    pub async fn create() -> TestDatabase {
+        match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+            None => TestDatabase::Sqlite(tempfile::tempdir().expect("temp dir")),
+            Some(url) => {
+                let schema = format!("test_{}", Uuid::now_v7().simple());
+                let admin = sea_orm::Database::connect(&url)
+                    .await
+                    .expect("TEST_DATABASE_URL must be reachable");
+                admin
+                    .execute_unprepared(&format!("CREATE SCHEMA \"{schema}\""))
+                    .await
+                    .expect("create schema");
+                admin.close().await.ok();
+                TestDatabase::Postgres { url, schema }
+            }
+        }
+    }
+
+    pub fn options(&self, config: &Config) -> sea_orm::ConnectOptions {
+        match self {
+            TestDatabase::Sqlite(dir) => {
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+                db::options(&url, config)
+            }
+            TestDatabase::Postgres { url, schema } => {
+                let mut options = db::options(url, config);
+                options.set_schema_search_path(schema.clone());
+                options
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    /// Drops the PostgreSQL schema on a helper thread (Drop cannot await).
+    fn drop(&mut self) {
+        if let TestDatabase::Postgres { url, schema } = self {
+            let (url, schema) = (url.clone(), schema.clone());
+            let cleanup = std::thread::spawn(move || {
+                let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                    return;
+                };
+                runtime.block_on(async {
+                    if let Ok(admin) = sea_orm::Database::connect(&url).await {
+                        let _ = admin
+                            .execute_unprepared(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
+                            .await;
+                        let _ = admin.close().await;
+                    }
+                });
+            });
+            let _ = cleanup.join();
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! One integration-test binary: the real router on a loopback port, on a fresh database
+//! per test (a temp SQLite file, or a fresh PostgreSQL schema when TEST_DATABASE_URL is set).
+
+mod account;
+mod auth;
+mod cli;
+mod health;
+mod helpers;
+mod http;
+mod schema;
+mod tokens;
