@@ -41,20 +41,29 @@ pub struct RegisterInput {
     email: String,
     /// At least 8 characters with an upper-case letter, a lower-case letter and a digit.
     password: String,
+    /// 1 to 100 characters.
     first_name: String,
+    /// 1 to 100 characters.
     last_name: String,
+    /// Defaults: USD, en, UTC.
     preferences: Option<PreferencesInput>,
+    /// Defaults: no income or savings target, MEDIUM risk tolerance.
     financial_settings: Option<FinancialSettingsInput>,
 }
 
+/// Credentials for `login`.
 #[derive(InputObject)]
 pub struct LoginInput {
+    /// Compared case-insensitively.
     email: String,
+    /// The account's password.
     password: String,
 }
 
+/// A password change; signs out every session.
 #[derive(InputObject)]
 pub struct ChangePasswordInput {
+    /// The password in use now.
     current_password: String,
     /// Same rules as at registration.
     new_password: String,
@@ -95,8 +104,8 @@ impl AuthMutation {
         service::refresh(state, &refresh_token).await.map(Into::into).extend()
     }
 
-    /// Ends the session of `refreshToken`, or every session of its account with
-    /// `allSessions: true`. False when the token is unknown or already ended.
+    /// Ends the session of the given refresh token, or every session of its account when
+    /// allSessions is true. False when the token is unknown or already ended.
     async fn logout(
         &self,
         ctx: &Context<'_>,

@@ -12,10 +12,14 @@ use crate::{
     users::graphql::{UsersMutation, UsersQuery},
 };
 
+/// Every query, merged from the domains.
 #[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
 pub struct QueryRoot(UsersQuery);
 
+/// Every mutation, merged from the domains.
 #[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
 pub struct MutationRoot(AuthMutation, UsersMutation);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

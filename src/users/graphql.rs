@@ -63,6 +63,7 @@ pub struct FinancialSettings {
     monthly_income: Option<Money>,
     /// Target savings per month.
     savings_goal: Option<Money>,
+    /// Appetite for investment risk.
     risk_tolerance: RiskTolerance,
 }
 
@@ -73,12 +74,19 @@ pub struct User {
     id: ID,
     /// Login email, lower-cased.
     email: String,
+    /// Given name.
     first_name: Option<String>,
+    /// Family name.
     last_name: Option<String>,
+    /// What the account may do.
     role: Role,
+    /// Display preferences.
     preferences: Preferences,
+    /// Income and savings targets.
     financial_settings: FinancialSettings,
+    /// When the account was created.
     created_at: DateTime,
+    /// When the profile last changed.
     updated_at: DateTime,
 }
 
@@ -134,8 +142,11 @@ impl From<PreferencesInput> for PreferencesPatch {
 /// Financial-setting changes; omitted fields keep their value, null clears an amount.
 #[derive(InputObject)]
 pub struct FinancialSettingsInput {
+    /// Typical monthly income, not negative; null clears it.
     monthly_income: MaybeUndefined<Money>,
+    /// Target savings per month, not negative; null clears it.
     savings_goal: MaybeUndefined<Money>,
+    /// Appetite for investment risk.
     risk_tolerance: Option<RiskTolerance>,
 }
 
@@ -157,9 +168,13 @@ impl From<FinancialSettingsInput> for FinancialPatch {
 /// Profile changes; omitted fields keep their value.
 #[derive(InputObject)]
 pub struct UpdateProfileInput {
+    /// 1 to 100 characters.
     first_name: Option<String>,
+    /// 1 to 100 characters.
     last_name: Option<String>,
+    /// Preference changes.
     preferences: Option<PreferencesInput>,
+    /// Financial-setting changes.
     financial_settings: Option<FinancialSettingsInput>,
 }
 

@@ -54,3 +54,14 @@ async fn health_is_503_within_the_deadline_when_the_database_never_answers() {
         "answered after {waited:?}"
     );
 }
+
+#[tokio::test]
+async fn the_suite_runs_on_the_database_it_was_asked_for() {
+    let app = TestApp::spawn().await;
+    let expected = if std::env::var("TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty()) {
+        sea_orm::DbBackend::Postgres
+    } else {
+        sea_orm::DbBackend::Sqlite
+    };
+    assert_eq!(sea_orm::ConnectionTrait::get_database_backend(&app.db), expected);
+}

@@ -51,7 +51,7 @@ async fn the_response_media_type_follows_accept() {
             content_type(&response)
         );
         let body: Value = response.json().await.expect("json");
-        assert_eq!(body["data"]["__typename"], "QueryRoot");
+        assert_eq!(body["data"]["__typename"], "Query");
     }
     let refused = post(&app, "application/json", Some("text/html"), PUBLIC_QUERY).await;
     assert_eq!(refused.status(), 406);
@@ -147,7 +147,7 @@ async fn get_runs_queries_but_never_mutations() {
     assert_eq!(query.status(), 200);
     assert_eq!(
         query.json::<Value>().await.expect("json")["data"]["__typename"],
-        "QueryRoot"
+        "Query"
     );
 
     let mutation = "mutation { login(input: { email: \"a@b.co\", password: \"x\" }) { accessToken } }";
@@ -198,7 +198,7 @@ async fn get_runs_queries_but_never_mutations() {
         .expect("request");
     assert_eq!(
         with_variables.json::<Value>().await.expect("json")["data"]["__schema"]["queryType"]["name"],
-        "QueryRoot"
+        "Query"
     );
 
     let no_query = app
