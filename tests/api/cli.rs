@@ -97,3 +97,52 @@ async fn migrate_creates_every_table_in_a_fresh_sqlite_file() {
         .expect("run");
     assert!(again.status.success());
 }
+
+/// `smartsave` with no arguments serves on ./smartsave.db, migrated on start, and exits 0 on
+/// SIGTERM.
+#[tokio::test]
+async fn serve_runs_on_embedded_sqlite_by_default_and_stops_cleanly() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("free port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_smartsave"))
+        .current_dir(dir.path())
+        .env_remove("DATABASE_URL")
+        .env_remove("APP_ENV")
+        .env_remove("JWT_SECRET")
+        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+
+    let health = format!("http://127.0.0.1:{port}/health");
+    let mut healthy = false;
+    for _ in 0..100 {
+        if reqwest::get(&health).await.is_ok_and(|r| r.status() == 200) {
+            healthy = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(healthy, "the server never became healthy");
+    assert!(
+        dir.path().join("smartsave.db").exists(),
+        "the embedded database is ./smartsave.db"
+    );
+
+    let pid = child.id().expect("pid").to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let status = tokio::time::timeout(std::time::Duration::from_secs(15), child.wait())
+        .await
+        .expect("exits in time")
+        .expect("wait");
+    assert_eq!(status.code(), Some(0));
+}

@@ -7,5 +7,6 @@ mod cli;
 mod health;
 mod helpers;
 mod http;
+mod migrations;
 mod schema;
 mod tokens;
