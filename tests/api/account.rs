@@ -9,7 +9,7 @@ use smartsave::entities::{
 };
 use uuid::Uuid;
 
-use crate::helpers::{PASSWORD, TestApp, error_code, error_fields};
+use crate::helpers::{PASSWORD, TABLES, TestApp, error_code, error_fields};
 
 const UPDATE: &str = "mutation($input: UpdateProfileInput!) { updateProfile(input: $input) { firstName lastName preferences { currency language timezone } financialSettings { monthlyIncome savingsGoal riskTolerance } } }";
 
@@ -157,17 +157,6 @@ async fn own_one_of_everything(app: &TestApp, user_id: Uuid) {
     .await
     .expect("achievement");
 }
-
-const TABLES: [&str; 8] = [
-    "users",
-    "refresh_tokens",
-    "budgets",
-    "budget_categories",
-    "transactions",
-    "savings_goals",
-    "goal_contributions",
-    "achievements",
-];
 
 async fn rows_per_table(app: &TestApp, user_id: &str) -> Vec<i64> {
     let user_id: Uuid = user_id.parse().expect("uuid");

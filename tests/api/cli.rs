@@ -4,6 +4,8 @@ use std::process::Command;
 
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
+use crate::helpers::TABLES;
+
 fn smartsave() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_smartsave"));
     for var in [
@@ -77,16 +79,7 @@ async fn migrate_creates_every_table_in_a_fresh_sqlite_file() {
         .await
         .expect("tables");
     let tables: Vec<String> = rows.iter().map(|r| r.try_get_by_index(0).expect("name")).collect();
-    for table in [
-        "users",
-        "refresh_tokens",
-        "budgets",
-        "budget_categories",
-        "transactions",
-        "savings_goals",
-        "goal_contributions",
-        "achievements",
-    ] {
+    for table in TABLES {
         assert!(tables.iter().any(|t| t == table), "missing {table} in {tables:?}");
     }
     // Running it again is a no-op, not an error.

@@ -11,6 +11,17 @@ use uuid::Uuid;
 /// Known to the tests so they can forge tokens signed with the right (or a wrong) key.
 pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
 pub const PASSWORD: &str = "Correct1horse";
+/// Every table the migrations create (besides SeaORM's own bookkeeping).
+pub const TABLES: [&str; 8] = [
+    "users",
+    "refresh_tokens",
+    "budgets",
+    "budget_categories",
+    "transactions",
+    "savings_goals",
+    "goal_contributions",
+    "achievements",
+];
 
 pub struct TestApp {
     pub addr: SocketAddr,

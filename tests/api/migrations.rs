@@ -4,18 +4,7 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use smartsave::db;
 
-use crate::helpers::{TestDatabase, test_config};
-
-const TABLES: [&str; 8] = [
-    "users",
-    "refresh_tokens",
-    "budgets",
-    "budget_categories",
-    "transactions",
-    "savings_goals",
-    "goal_contributions",
-    "achievements",
-];
+use crate::helpers::{TABLES, TestDatabase, test_config};
 
 async fn tables(db: &sea_orm::DatabaseConnection) -> Vec<String> {
     let sql = match db.get_database_backend() {
