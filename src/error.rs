@@ -11,7 +11,7 @@ pub struct FieldError {
     pub message: String,
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum AppError {
     #[error("{0}")]
     Unauthenticated(&'static str),

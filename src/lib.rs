@@ -1,15 +1,22 @@
 //! SmartSave: a personal-finance GraphQL API (library half; `main.rs` is a thin CLI).
 
+pub mod achievements;
 pub mod app;
 pub mod auth;
+pub mod budgets;
 pub mod config;
 pub mod db;
 pub mod entities;
 pub mod error;
+pub mod goals;
 pub mod graphql;
+pub mod ids;
 pub mod money;
+pub mod pagination;
 pub mod telemetry;
+pub mod transactions;
 pub mod users;
+pub mod validate;
 
 pub use app::{AppState, Application};
 pub use config::Config;

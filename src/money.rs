@@ -36,6 +36,12 @@ impl Money {
         }
     }
 
+    /// A stored amount or a sum of stored amounts. Sums may exceed the input range, so this
+    /// does not check it; every stored amount was validated on the way in.
+    pub fn from_db(minor: i64) -> Self {
+        Money(minor)
+    }
+
     /// Minor units (hundredths), as stored in the database.
     pub fn minor(self) -> i64 {
         self.0

@@ -18,6 +18,7 @@ mod m20261121_000005_create_transactions;
 mod m20261121_000006_create_savings_goals;
 mod m20261121_000007_create_goal_contributions;
 mod m20261121_000008_create_achievements;
+mod m20261121_000009_create_goal_milestones;
 
 /// Runs every migration in order; used on start-up and by `smartsave migrate`.
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000006_create_savings_goals::Migration),
             Box::new(m20261121_000007_create_goal_contributions::Migration),
             Box::new(m20261121_000008_create_achievements::Migration),
+            Box::new(m20261121_000009_create_goal_milestones::Migration),
         ]
     }
 }

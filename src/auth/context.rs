@@ -7,6 +7,7 @@ use crate::{
     app::AppState,
     entities::users::Role,
     error::{AppError, AppResult},
+    graphql::loaders::Loaders,
 };
 
 /// An authenticated caller, from a valid access token.
@@ -32,6 +33,8 @@ pub trait ContextExt {
     fn state(&self) -> AppResult<&AppState>;
     /// The caller, or UNAUTHENTICATED. Every non-public resolver calls this first.
     fn auth_user(&self) -> AppResult<&AuthUser>;
+    /// The caller's per-request DataLoaders.
+    fn loaders(&self) -> AppResult<&Loaders>;
     /// Both of the above, for the common case.
     fn authenticated(&self) -> AppResult<(&AppState, &AuthUser)> {
         Ok((self.state()?, self.auth_user()?))
@@ -42,6 +45,12 @@ impl ContextExt for Context<'_> {
     fn state(&self) -> AppResult<&AppState> {
         self.data::<AppState>()
             .map_err(|_| AppError::internal("AppState missing from schema data"))
+    }
+
+    fn loaders(&self) -> AppResult<&Loaders> {
+        self.auth_user()?;
+        self.data::<Loaders>()
+            .map_err(|_| AppError::internal("Loaders missing from request data"))
     }
 
     fn auth_user(&self) -> AppResult<&AuthUser> {

@@ -5,6 +5,7 @@ pub mod achievements;
 pub mod budget_categories;
 pub mod budgets;
 pub mod goal_contributions;
+pub mod goal_milestones;
 pub mod refresh_tokens;
 pub mod savings_goals;
 pub mod transactions;

@@ -23,7 +23,7 @@ use serde_json::{Map, Value as Json};
 use crate::{
     app::HttpState,
     auth::{RequestAuth, TokenService},
-    graphql::response,
+    graphql::{loaders::Loaders, response},
 };
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=utf-8";
@@ -176,10 +176,18 @@ async fn execute(http: &HttpState, headers: &HeaderMap, format: Format, params: 
 
     let auth = caller(headers, &http.app.tokens);
     let invalid_token = matches!(auth, RequestAuth::Invalid);
+    // Loaders are per request and per caller: their caches must never cross users.
+    let loaders = match &auth {
+        RequestAuth::User(user) => Some(Loaders::new(http.app.db.clone(), user.id)),
+        _ => None,
+    };
     let mut request = Request::new(params.query)
         .variables(Variables::from_json(Json::Object(params.variables)))
         .data(auth)
         .data(RequestId(request_id.clone()));
+    if let Some(loaders) = loaders {
+        request = request.data(loaders);
+    }
     if let Some(name) = params.operation_name {
         request = request.operation_name(name);
     }

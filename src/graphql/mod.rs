@@ -1,26 +1,44 @@
 //! The GraphQL schema (per-domain objects merged), its limits, and the HTTP handler.
 
+pub mod connection;
 pub mod handler;
+pub mod loaders;
 pub mod response;
 pub mod scalars;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{EmptySubscription, MaybeUndefined, MergedObject, Schema, SchemaBuilder};
 
 use crate::{
+    achievements::graphql::AchievementsQuery,
     app::AppState,
     auth::graphql::AuthMutation,
+    budgets::graphql::{BudgetsMutation, BudgetsQuery},
+    goals::graphql::{GoalsMutation, GoalsQuery},
+    transactions::graphql::{TransactionsMutation, TransactionsQuery},
     users::graphql::{UsersMutation, UsersQuery},
 };
 
 /// Every query, merged from the domains.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(UsersQuery);
+pub struct QueryRoot(
+    UsersQuery,
+    BudgetsQuery,
+    TransactionsQuery,
+    GoalsQuery,
+    AchievementsQuery,
+);
 
 /// Every mutation, merged from the domains.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(AuthMutation, UsersMutation);
+pub struct MutationRoot(
+    AuthMutation,
+    UsersMutation,
+    BudgetsMutation,
+    TransactionsMutation,
+    GoalsMutation,
+);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
@@ -46,4 +64,13 @@ pub fn build_schema(state: AppState) -> AppSchema {
 /// The schema in SDL, as committed in `schema.graphql` and printed by `smartsave schema`.
 pub fn sdl() -> String {
     builder().finish().sdl()
+}
+
+/// An optional input field as a patch: omitted keeps (`None`), null clears (`Some(None)`).
+pub fn patch<T>(value: MaybeUndefined<T>) -> Option<Option<T>> {
+    match value {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(v) => Some(Some(v)),
+    }
 }

@@ -152,14 +152,9 @@ pub struct FinancialSettingsInput {
 
 impl From<FinancialSettingsInput> for FinancialPatch {
     fn from(f: FinancialSettingsInput) -> Self {
-        let patch = |v: MaybeUndefined<Money>| match v {
-            MaybeUndefined::Undefined => None,
-            MaybeUndefined::Null => Some(None),
-            MaybeUndefined::Value(m) => Some(Some(m)),
-        };
         FinancialPatch {
-            monthly_income: patch(f.monthly_income),
-            savings_goal: patch(f.savings_goal),
+            monthly_income: crate::graphql::patch(f.monthly_income),
+            savings_goal: crate::graphql::patch(f.savings_goal),
             risk_tolerance: f.risk_tolerance.map(Into::into),
         }
     }

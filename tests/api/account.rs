@@ -4,8 +4,8 @@ use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 use serde_json::json;
 use smartsave::entities::{
-    achievements, budget_categories, budgets, budgets::BudgetPeriod, goal_contributions, savings_goals,
-    savings_goals::GoalStatus, transactions, transactions::TransactionType,
+    achievements, budget_categories, budgets, budgets::BudgetPeriod, goal_contributions, goal_milestones,
+    savings_goals, savings_goals::GoalStatus, transactions, transactions::TransactionType,
 };
 use uuid::Uuid;
 
@@ -143,6 +143,16 @@ async fn own_one_of_everything(app: &TestApp, user_id: Uuid) {
     .insert(&app.db)
     .await
     .expect("contribution");
+    goal_milestones::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        goal_id: Set(goal.id),
+        percent: Set(25),
+        reached_at: Set(now),
+    }
+    .insert(&app.db)
+    .await
+    .expect("milestone");
     achievements::ActiveModel {
         id: Set(Uuid::now_v7()),
         user_id: Set(user_id),
@@ -179,7 +189,7 @@ async fn deleting_the_account_removes_every_row_it_owns_and_nothing_else() {
     for u in [&user, &bystander] {
         own_one_of_everything(&app, u.id.parse().expect("uuid")).await;
     }
-    assert_eq!(rows_per_table(&app, &user.id).await, vec![1; 8]);
+    assert_eq!(rows_per_table(&app, &user.id).await, vec![1; 9]);
 
     let body = app
         .gql(
@@ -189,8 +199,8 @@ async fn deleting_the_account_removes_every_row_it_owns_and_nothing_else() {
         )
         .await;
     assert_eq!(body["data"]["deleteAccount"], true, "{body}");
-    assert_eq!(rows_per_table(&app, &user.id).await, vec![0; 8]);
-    assert_eq!(rows_per_table(&app, &bystander.id).await, vec![1; 8]);
+    assert_eq!(rows_per_table(&app, &user.id).await, vec![0; 9]);
+    assert_eq!(rows_per_table(&app, &bystander.id).await, vec![1; 9]);
     assert_eq!(error_code(&app.login(&user.email, PASSWORD).await), "UNAUTHENTICATED");
 }
 

@@ -12,7 +12,7 @@ use uuid::Uuid;
 pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
 pub const PASSWORD: &str = "Correct1horse";
 /// Every table the migrations create (besides SeaORM's own bookkeeping).
-pub const TABLES: [&str; 8] = [
+pub const TABLES: [&str; 9] = [
     "users",
     "refresh_tokens",
     "budgets",
@@ -21,6 +21,7 @@ pub const TABLES: [&str; 8] = [
     "savings_goals",
     "goal_contributions",
     "achievements",
+    "goal_milestones",
 ];
 
 pub struct TestApp {

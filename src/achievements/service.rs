@@ -1,0 +1,119 @@
+//! Evaluates the rules after events and unlocks what was earned, exactly once per user and
+//! badge (the unique key makes a racing second unlock a no-op).
+
+use std::collections::HashSet;
+
+use chrono::Utc;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set, sea_query::OnConflict,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{
+    achievements::rules::{self, Stats},
+    db,
+    entities::achievements::{self, Column, Entity as Achievements},
+    error::AppResult,
+};
+
+/// Runs after a write that can unlock badges. The write has committed already, so a failure
+/// here is logged, not returned: the next event evaluates again.
+pub async fn after_event(db: &DatabaseConnection, user_id: Uuid) {
+    if let Err(err) = evaluate(db, user_id).await {
+        tracing::warn!(%user_id, error = %err, "achievement evaluation failed");
+    }
+}
+
+/// Unlocks every earned badge not yet unlocked; returns the new ones.
+pub async fn evaluate(db: &DatabaseConnection, user_id: Uuid) -> AppResult<Vec<achievements::Model>> {
+    let stats = stats(db, user_id).await?;
+    let unlocked: HashSet<String> = Achievements::find()
+        .filter(Column::UserId.eq(user_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| a.kind)
+        .collect();
+    let now = db::now();
+    let new: Vec<achievements::Model> = rules::earned(&stats)
+        .filter(|badge| !unlocked.contains(badge.kind))
+        .map(|badge| achievements::Model {
+            id: Uuid::now_v7(),
+            user_id,
+            kind: badge.kind.to_owned(),
+            title: badge.title.to_owned(),
+            description: Some(badge.description.to_owned()),
+            points: badge.points,
+            unlocked_at: now,
+            metadata: json!({ "metric": badge.metric, "threshold": badge.threshold, "value": (badge.value)(&stats) }),
+        })
+        .collect();
+    if new.is_empty() {
+        return Ok(new);
+    }
+    let rows = new.iter().cloned().map(|m| achievements::ActiveModel {
+        id: Set(m.id),
+        user_id: Set(m.user_id),
+        kind: Set(m.kind),
+        title: Set(m.title),
+        description: Set(m.description),
+        points: Set(m.points),
+        unlocked_at: Set(m.unlocked_at),
+        metadata: Set(m.metadata),
+    });
+    let on_conflict = OnConflict::columns([Column::UserId, Column::Kind])
+        .do_nothing()
+        .to_owned();
+    Achievements::insert_many(rows)
+        .on_conflict(on_conflict)
+        .exec_without_returning(db)
+        .await?;
+    for badge in &new {
+        tracing::info!(%user_id, achievement = %badge.kind, "achievement unlocked");
+    }
+    Ok(new)
+}
+
+/// The caller's achievements, in the order they were unlocked.
+pub async fn list(db: &DatabaseConnection, user_id: Uuid) -> AppResult<Vec<achievements::Model>> {
+    Ok(Achievements::find()
+        .filter(Column::UserId.eq(user_id))
+        .order_by_asc(Column::UnlockedAt)
+        .order_by_asc(Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Every statistic the rules need, in one statement.
+async fn stats(db: &DatabaseConnection, user_id: Uuid) -> AppResult<Stats> {
+    let sql = "SELECT \
+        (SELECT COUNT(*) FROM budgets WHERE user_id = ?), \
+        (SELECT COUNT(*) FROM transactions WHERE user_id = ?), \
+        (SELECT COUNT(*) FROM savings_goals WHERE user_id = ?), \
+        (SELECT COUNT(*) FROM savings_goals WHERE user_id = ? AND status = 'completed'), \
+        (SELECT COUNT(*) FROM goal_contributions WHERE user_id = ?), \
+        (SELECT CAST(COALESCE(SUM(current_amount), 0) AS BIGINT) FROM savings_goals WHERE user_id = ?), \
+        (SELECT COUNT(*) FROM budgets b WHERE b.user_id = ? AND b.period = 'monthly' AND b.end_date < ? \
+           AND EXISTS (SELECT 1 FROM budget_categories c WHERE c.budget_id = b.id) \
+           AND NOT EXISTS (SELECT 1 FROM budget_categories c WHERE c.budget_id = b.id AND c.amount <= ( \
+             SELECT COALESCE(SUM(t.amount), 0) FROM transactions t WHERE t.budget_category_id = c.id \
+               AND t.type = 'expense' AND t.transaction_date >= b.start_date AND t.transaction_date <= b.end_date)))";
+    let today = Utc::now().date_naive();
+    let mut values: Vec<sea_orm::Value> = (0..7).map(|_| user_id.into()).collect();
+    values.insert(7, today.into());
+    let row = db
+        .query_one_raw(db::statement(db.get_database_backend(), sql, values))
+        .await?
+        .ok_or_else(|| crate::error::AppError::internal("stats query returned no row"))?;
+    let get = |i| row.try_get_by_index::<i64>(i);
+    Ok(Stats {
+        budgets: get(0)?,
+        transactions: get(1)?,
+        goals: get(2)?,
+        goals_completed: get(3)?,
+        contributions: get(4)?,
+        total_saved: get(5)?,
+        months_under_budget: get(6)?,
+    })
+}

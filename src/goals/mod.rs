@@ -1,0 +1,6 @@
+//! Savings goals: a target, contributions toward it, progress and milestones.
+
+pub mod graphql;
+pub mod loader;
+pub mod progress;
+pub mod service;

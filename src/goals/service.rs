@@ -1,0 +1,341 @@
+//! Savings goal reads and writes, scoped by the caller's user id. Contributions are atomic:
+//! the amount changes in one conditional UPDATE, with its ledger row, in one transaction.
+
+use chrono::NaiveDate;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QueryOrder, Select, Set, TransactionTrait,
+    sea_query::{Expr, ExprTrait, OnConflict},
+};
+use uuid::Uuid;
+
+use crate::{
+    db::{self, Attempt},
+    entities::{
+        goal_contributions::{self, Entity as Contributions},
+        goal_milestones::{self, Entity as Milestones},
+        savings_goals::{self, Column, Entity as Goals, GoalStatus},
+    },
+    error::{AppError, AppResult, FieldErrors},
+    goals::progress,
+    money::{MAX_MINOR, Money},
+    pagination::{Cursor, Keyset, Page, Paged, SortKey},
+    validate,
+};
+
+const NAME_MAX: usize = 100;
+const NOTE_MAX: usize = 500;
+pub const CURSOR_SCOPE: &str = "goals";
+pub const CONTRIBUTION_SCOPE: &str = "contributions";
+
+pub struct NewGoal {
+    pub name: String,
+    pub target: Money,
+    pub target_date: Option<NaiveDate>,
+    pub initial: Option<Money>,
+}
+
+/// Goal changes; `None` keeps a value, `Some(None)` clears the target date.
+#[derive(Default)]
+pub struct GoalPatch {
+    pub name: Option<String>,
+    pub target: Option<Money>,
+    pub target_date: Option<Option<NaiveDate>>,
+    pub status: Option<GoalStatus>,
+}
+
+pub async fn create(db: &DatabaseConnection, user_id: Uuid, new: NewGoal) -> AppResult<savings_goals::Model> {
+    let mut errors = FieldErrors::default();
+    let name = errors.take("input.name", validate::label(&new.name, NAME_MAX));
+    let target = errors.take("input.targetAmount", validate::positive(new.target));
+    if let Some(date) = new.target_date {
+        errors.take("input.targetDate", not_past(date));
+    }
+    let initial = new.initial.unwrap_or(Money::ZERO);
+    if initial.is_negative() {
+        errors.add("input.initialAmount", "must not be negative");
+    }
+    errors.finish()?;
+    let target = target.map(Money::minor).unwrap_or_default();
+    let now = db::now();
+    let goal = savings_goals::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        name: Set(name.unwrap_or_default()),
+        target_amount: Set(target),
+        current_amount: Set(initial.minor()),
+        target_date: Set(new.target_date),
+        status: Set(if initial.minor() >= target {
+            GoalStatus::Completed
+        } else {
+            GoalStatus::Active
+        }),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    let txn = db.begin().await?;
+    let goal = goal.insert(&txn).await?;
+    if initial.is_positive() {
+        ledger_row(user_id, goal.id, initial.minor(), Some("Initial amount".into()))
+            .insert(&txn)
+            .await?;
+    }
+    record_milestones(&txn, &goal).await?;
+    txn.commit().await?;
+    crate::achievements::service::after_event(db, user_id).await;
+    Ok(goal)
+}
+
+pub async fn update(
+    db: &DatabaseConnection,
+    user_id: Uuid,
+    id: Uuid,
+    patch: GoalPatch,
+) -> AppResult<savings_goals::Model> {
+    let goal = find(db, user_id, id).await?.ok_or(AppError::NotFound("savings goal"))?;
+    let mut errors = FieldErrors::default();
+    let target = patch
+        .target
+        .and_then(|v| errors.take("input.targetAmount", validate::positive(v)))
+        .map(Money::minor);
+    let target = target.unwrap_or(goal.target_amount);
+    let status = errors.take(
+        "input.status",
+        progress::status(patch.status, goal.status, target, goal.current_amount),
+    );
+    if let Some(Some(date)) = patch.target_date {
+        errors.take("input.targetDate", not_past(date));
+    }
+    let mut active = goal.into_active_model();
+    if let Some(name) = patch
+        .name
+        .and_then(|v| errors.take("input.name", validate::label(&v, NAME_MAX)))
+    {
+        active.name = Set(name);
+    }
+    errors.finish()?;
+    if let Some(date) = patch.target_date {
+        active.target_date = Set(date);
+    }
+    active.target_amount = Set(target);
+    if let Some(status) = status {
+        active.status = Set(status);
+    }
+    active.updated_at = Set(db::now());
+    let txn = db.begin().await?;
+    let goal = active.update(&txn).await?;
+    record_milestones(&txn, &goal).await?;
+    txn.commit().await?;
+    crate::achievements::service::after_event(db, user_id).await;
+    Ok(goal)
+}
+
+pub async fn delete(db: &DatabaseConnection, user_id: Uuid, id: Uuid) -> AppResult<Uuid> {
+    let result = Goals::delete_many()
+        .filter(Column::Id.eq(id))
+        .filter(Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    if result.rows_affected == 0 {
+        Err(AppError::NotFound("savings goal"))
+    } else {
+        Ok(id)
+    }
+}
+
+pub async fn find(db: &impl ConnectionTrait, user_id: Uuid, id: Uuid) -> AppResult<Option<savings_goals::Model>> {
+    Ok(Goals::find_by_id(id).filter(Column::UserId.eq(user_id)).one(db).await?)
+}
+
+fn filtered(user_id: Uuid, status: Option<GoalStatus>) -> Select<Goals> {
+    let select = Goals::find().filter(Column::UserId.eq(user_id));
+    match status {
+        Some(status) => select.filter(Column::Status.eq(status)),
+        None => select,
+    }
+}
+
+/// Newest first.
+pub async fn list(
+    db: &DatabaseConnection,
+    user_id: Uuid,
+    status: Option<GoalStatus>,
+    page: &Page,
+) -> AppResult<Paged<savings_goals::Model>> {
+    let keyset = Keyset {
+        scope: CURSOR_SCOPE,
+        key: None,
+        id: Column::Id,
+        descending: true,
+    };
+    crate::pagination::fetch(db, filtered(user_id, status), page, keyset, |g| Cursor {
+        key: SortKey::Id,
+        id: g.id,
+    })
+    .await
+}
+
+pub async fn count(db: &DatabaseConnection, user_id: Uuid, status: Option<GoalStatus>) -> AppResult<u64> {
+    Ok(filtered(user_id, status).count(db).await?)
+}
+
+/// Adds `amount` (negative: a withdrawal) to a goal, never below zero. Safe under any
+/// concurrency: the balance changes in one conditional UPDATE, retried on contention.
+pub async fn contribute(
+    db: &DatabaseConnection,
+    user_id: Uuid,
+    goal_id: Uuid,
+    amount: Money,
+    note: Option<String>,
+) -> AppResult<savings_goals::Model> {
+    let mut errors = FieldErrors::default();
+    if amount.minor() == 0 {
+        errors.add("input.amount", "must not be 0");
+    }
+    let note = errors
+        .take("input.note", validate::optional_label(note, NOTE_MAX))
+        .flatten();
+    errors.finish()?;
+    let goal = db::retry(|| try_contribute(db, user_id, goal_id, amount.minor(), note.clone())).await?;
+    crate::achievements::service::after_event(db, user_id).await;
+    Ok(goal)
+}
+
+async fn try_contribute(
+    db: &DatabaseConnection,
+    user_id: Uuid,
+    goal_id: Uuid,
+    amount: i64,
+    note: Option<String>,
+) -> Result<savings_goals::Model, Attempt> {
+    let txn = db.begin().await?;
+    let balance = Expr::col(Column::CurrentAmount).add(amount);
+    let changed = Goals::update_many()
+        .col_expr(Column::CurrentAmount, balance.clone())
+        .col_expr(Column::UpdatedAt, Expr::value(db::now()))
+        .filter(Column::Id.eq(goal_id))
+        .filter(Column::UserId.eq(user_id))
+        .filter(balance.clone().gte(0))
+        .filter(balance.lte(MAX_MINOR))
+        .exec(&txn)
+        .await?;
+    if changed.rows_affected == 0 {
+        txn.rollback().await?;
+        let goal = find(db, user_id, goal_id)
+            .await?
+            .ok_or(AppError::NotFound("savings goal"))?;
+        let message = if goal.current_amount + amount < 0 {
+            "would take the goal below zero"
+        } else {
+            "would take the goal beyond 9999999999.99"
+        };
+        return Err(AppError::invalid("input.amount", message).into());
+    }
+    ledger_row(user_id, goal_id, amount, note).insert(&txn).await?;
+    let goal = find(&txn, user_id, goal_id)
+        .await?
+        .ok_or(AppError::NotFound("savings goal"))?;
+    let status = progress::status(None, goal.status, goal.target_amount, goal.current_amount).unwrap_or(goal.status);
+    let goal = if status == goal.status {
+        goal
+    } else {
+        let mut active = goal.into_active_model();
+        active.status = Set(status);
+        active.update(&txn).await?
+    };
+    record_milestones(&txn, &goal).await?;
+    txn.commit().await?;
+    Ok(goal)
+}
+
+/// A goal's contributions, newest first.
+pub async fn contributions(
+    db: &DatabaseConnection,
+    user_id: Uuid,
+    goal_id: Uuid,
+    page: &Page,
+) -> AppResult<Paged<goal_contributions::Model>> {
+    let select = Contributions::find()
+        .filter(goal_contributions::Column::UserId.eq(user_id))
+        .filter(goal_contributions::Column::GoalId.eq(goal_id));
+    let keyset = Keyset {
+        scope: CONTRIBUTION_SCOPE,
+        key: None,
+        id: goal_contributions::Column::Id,
+        descending: true,
+    };
+    crate::pagination::fetch(db, select, page, keyset, |c| Cursor {
+        key: SortKey::Id,
+        id: c.id,
+    })
+    .await
+}
+
+pub async fn count_contributions(db: &DatabaseConnection, user_id: Uuid, goal_id: Uuid) -> AppResult<u64> {
+    Ok(Contributions::find()
+        .filter(goal_contributions::Column::UserId.eq(user_id))
+        .filter(goal_contributions::Column::GoalId.eq(goal_id))
+        .count(db)
+        .await?)
+}
+
+/// Reached milestones of each of `goal_ids` (one statement, for loaders).
+pub async fn milestones_of(
+    db: &DatabaseConnection,
+    user_id: Uuid,
+    goal_ids: &[Uuid],
+) -> AppResult<Vec<goal_milestones::Model>> {
+    Ok(Milestones::find()
+        .filter(goal_milestones::Column::UserId.eq(user_id))
+        .filter(goal_milestones::Column::GoalId.is_in(goal_ids.iter().copied()))
+        .order_by_asc(goal_milestones::Column::Percent)
+        .all(db)
+        .await?)
+}
+
+/// Records the milestones `goal` has reached and not recorded before; the first crossing
+/// keeps its time.
+async fn record_milestones(db: &impl ConnectionTrait, goal: &savings_goals::Model) -> AppResult<()> {
+    let now = db::now();
+    let rows: Vec<_> = progress::reached(goal.target_amount, goal.current_amount)
+        .map(|percent| goal_milestones::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            user_id: Set(goal.user_id),
+            goal_id: Set(goal.id),
+            percent: Set(percent),
+            reached_at: Set(now),
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let on_conflict = OnConflict::columns([goal_milestones::Column::GoalId, goal_milestones::Column::Percent])
+        .do_nothing()
+        .to_owned();
+    Milestones::insert_many(rows)
+        .on_conflict(on_conflict)
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+fn ledger_row(user_id: Uuid, goal_id: Uuid, amount: i64, note: Option<String>) -> goal_contributions::ActiveModel {
+    goal_contributions::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        goal_id: Set(goal_id),
+        amount: Set(amount),
+        note: Set(note),
+        created_at: Set(db::now()),
+    }
+}
+
+/// Target dates in the past would make every projection meaningless.
+fn not_past(date: NaiveDate) -> Result<NaiveDate, String> {
+    let date = validate::plausible_date(date)?;
+    if date < chrono::Utc::now().date_naive() {
+        Err("must not be in the past".into())
+    } else {
+        Ok(date)
+    }
+}

@@ -1,0 +1,52 @@
+//! Relay connections for every list, built from a keyset page. `totalCount` costs a COUNT
+//! query, so it runs only when a client selects it.
+
+use std::sync::Arc;
+
+use async_graphql::{
+    Object, OutputType, Result, ResultExt,
+    connection::{Connection, Edge, EmptyFields},
+};
+use futures_util::future::BoxFuture;
+
+use crate::{error::AppResult, pagination::Paged};
+
+/// A Relay connection of `N` with `totalCount`.
+pub type Conn<N> = Connection<String, N, TotalCount, EmptyFields>;
+
+type Counter = Arc<dyn Fn() -> BoxFuture<'static, AppResult<u64>> + Send + Sync>;
+
+/// The `totalCount` of a connection: already known, or counted on demand.
+pub enum TotalCount {
+    Known(u64),
+    Deferred(Counter),
+}
+
+impl TotalCount {
+    pub fn deferred(count: impl Fn() -> BoxFuture<'static, AppResult<u64>> + Send + Sync + 'static) -> Self {
+        TotalCount::Deferred(Arc::new(count))
+    }
+}
+
+#[Object]
+impl TotalCount {
+    /// How many items match, across all pages.
+    async fn total_count(&self) -> Result<i32> {
+        let count = match self {
+            TotalCount::Known(n) => *n,
+            TotalCount::Deferred(count) => count().await.extend()?,
+        };
+        Ok(i32::try_from(count).unwrap_or(i32::MAX))
+    }
+}
+
+/// Turns a page of rows into a connection of their GraphQL nodes.
+pub fn connection<M, N: OutputType>(page: Paged<M>, total: TotalCount, node: impl Fn(M) -> N) -> Conn<N> {
+    let mut connection = Connection::with_additional_fields(page.has_previous_page, page.has_next_page, total);
+    connection.edges = page
+        .items
+        .into_iter()
+        .map(|(cursor, row)| Edge::new(cursor, node(row)))
+        .collect();
+    connection
+}
