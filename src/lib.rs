@@ -12,6 +12,7 @@ pub mod goals;
 pub mod graphql;
 pub mod ids;
 pub mod money;
+pub mod ownership;
 pub mod pagination;
 pub mod telemetry;
 pub mod transactions;

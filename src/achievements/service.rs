@@ -4,9 +4,7 @@
 use std::collections::HashSet;
 
 use chrono::Utc;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set, sea_query::OnConflict,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, QueryOrder, Set, sea_query::OnConflict};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -15,6 +13,7 @@ use crate::{
     db,
     entities::achievements::{self, Column, Entity as Achievements},
     error::AppResult,
+    ownership,
 };
 
 /// Runs after a write that can unlock badges. The write has committed already, so a failure
@@ -28,8 +27,7 @@ pub async fn after_event(db: &DatabaseConnection, user_id: Uuid) {
 /// Unlocks every earned badge not yet unlocked; returns the new ones.
 pub async fn evaluate(db: &DatabaseConnection, user_id: Uuid) -> AppResult<Vec<achievements::Model>> {
     let stats = stats(db, user_id).await?;
-    let unlocked: HashSet<String> = Achievements::find()
-        .filter(Column::UserId.eq(user_id))
+    let unlocked: HashSet<String> = ownership::owned::<Achievements>(user_id)
         .all(db)
         .await?
         .into_iter()
@@ -77,8 +75,7 @@ pub async fn evaluate(db: &DatabaseConnection, user_id: Uuid) -> AppResult<Vec<a
 
 /// The caller's achievements, in the order they were unlocked.
 pub async fn list(db: &DatabaseConnection, user_id: Uuid) -> AppResult<Vec<achievements::Model>> {
-    Ok(Achievements::find()
-        .filter(Column::UserId.eq(user_id))
+    Ok(ownership::owned::<Achievements>(user_id)
         .order_by_asc(Column::UnlockedAt)
         .order_by_asc(Column::Id)
         .all(db)

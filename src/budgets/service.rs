@@ -18,6 +18,7 @@ use crate::{
     },
     error::{AppError, AppResult, FieldErrors},
     money::Money,
+    ownership,
     pagination::{Cursor, Keyset, Page, Paged, SortKey},
     validate,
 };
@@ -114,7 +115,7 @@ pub async fn create(db: &DatabaseConnection, user_id: Uuid, new: NewBudget) -> A
 }
 
 pub async fn update(db: &DatabaseConnection, user_id: Uuid, id: Uuid, patch: BudgetPatch) -> AppResult<budgets::Model> {
-    let budget = find(db, user_id, id).await?.ok_or(AppError::NotFound("budget"))?;
+    let budget = ownership::get::<Budgets>(db, user_id, id).await?;
     let mut errors = FieldErrors::default();
     let start = patch.start_date.unwrap_or(budget.start_date);
     let end = patch.end_date.unwrap_or(budget.end_date);
@@ -144,27 +145,15 @@ pub async fn update(db: &DatabaseConnection, user_id: Uuid, id: Uuid, patch: Bud
 
 /// Deletes a budget and its categories; their transactions stay, uncategorized.
 pub async fn delete(db: &DatabaseConnection, user_id: Uuid, id: Uuid) -> AppResult<Uuid> {
-    let result = Budgets::delete_many()
-        .filter(budgets::Column::Id.eq(id))
-        .filter(budgets::Column::UserId.eq(user_id))
-        .exec(db)
-        .await?;
-    if result.rows_affected == 0 {
-        Err(AppError::NotFound("budget"))
-    } else {
-        Ok(id)
-    }
+    ownership::delete::<Budgets>(db, user_id, id).await
 }
 
 pub async fn find(db: &impl ConnectionTrait, user_id: Uuid, id: Uuid) -> AppResult<Option<budgets::Model>> {
-    Ok(Budgets::find_by_id(id)
-        .filter(budgets::Column::UserId.eq(user_id))
-        .one(db)
-        .await?)
+    ownership::find::<Budgets>(db, user_id, id).await
 }
 
 fn filtered(user_id: Uuid, filter: &BudgetFilter) -> Select<Budgets> {
-    let mut select = Budgets::find().filter(budgets::Column::UserId.eq(user_id));
+    let mut select = ownership::owned::<Budgets>(user_id);
     if let Some(day) = filter.active_on {
         select = select
             .filter(budgets::Column::StartDate.lte(day))
@@ -265,16 +254,7 @@ pub async fn update_category(
 
 /// Deletes a category; its transactions stay, uncategorized.
 pub async fn delete_category(db: &DatabaseConnection, user_id: Uuid, id: Uuid) -> AppResult<Uuid> {
-    let result = Categories::delete_many()
-        .filter(budget_categories::Column::Id.eq(id))
-        .filter(budget_categories::Column::UserId.eq(user_id))
-        .exec(db)
-        .await?;
-    if result.rows_affected == 0 {
-        Err(AppError::NotFound("budget category"))
-    } else {
-        Ok(id)
-    }
+    ownership::delete::<Categories>(db, user_id, id).await
 }
 
 pub async fn find_category(
@@ -282,19 +262,12 @@ pub async fn find_category(
     user_id: Uuid,
     id: Uuid,
 ) -> AppResult<Option<budget_categories::Model>> {
-    Ok(Categories::find_by_id(id)
-        .filter(budget_categories::Column::UserId.eq(user_id))
-        .one(db)
-        .await?)
+    ownership::find::<Categories>(db, user_id, id).await
 }
 
 /// The caller's budgets among `ids` (one statement, for loaders).
 pub async fn budgets_by_ids(db: &DatabaseConnection, user_id: Uuid, ids: &[Uuid]) -> AppResult<Vec<budgets::Model>> {
-    Ok(Budgets::find()
-        .filter(budgets::Column::UserId.eq(user_id))
-        .filter(budgets::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?)
+    ownership::by_ids::<Budgets>(db, user_id, ids).await
 }
 
 /// The caller's categories among `ids` (one statement, for loaders).
@@ -303,11 +276,7 @@ pub async fn categories_by_ids(
     user_id: Uuid,
     ids: &[Uuid],
 ) -> AppResult<Vec<budget_categories::Model>> {
-    Ok(Categories::find()
-        .filter(budget_categories::Column::UserId.eq(user_id))
-        .filter(budget_categories::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?)
+    ownership::by_ids::<Categories>(db, user_id, ids).await
 }
 
 /// The categories of each of `budget_ids`, oldest first (one statement, for loaders).
@@ -317,8 +286,7 @@ pub async fn categories_of_budgets(
     budget_ids: &[Uuid],
 ) -> AppResult<Vec<budget_categories::Model>> {
     use sea_orm::QueryOrder;
-    Ok(Categories::find()
-        .filter(budget_categories::Column::UserId.eq(user_id))
+    Ok(ownership::owned::<Categories>(user_id)
         .filter(budget_categories::Column::BudgetId.is_in(budget_ids.iter().copied()))
         .order_by_asc(budget_categories::Column::Id)
         .all(db)

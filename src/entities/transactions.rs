@@ -1,6 +1,6 @@
 //! `transactions` rows.
 
-use sea_orm::entity::prelude::*;
+use sea_orm::{ActiveValue, entity::prelude::*};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
@@ -24,6 +24,9 @@ pub struct Model {
     pub transaction_date: Date,
     #[sea_orm(column_name = "type")]
     pub kind: TransactionType,
+    /// `description` lower-cased in Rust (Unicode-aware), for case-insensitive search that
+    /// works alike on both backends. Kept in sync by `before_save`.
+    pub search_text: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
@@ -31,4 +34,20 @@ pub struct Model {
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
-impl ActiveModelBehavior for ActiveModel {}
+/// What `search_text` holds for a description.
+pub fn search_text(description: &str) -> String {
+    description.to_lowercase()
+}
+
+#[async_trait::async_trait]
+impl ActiveModelBehavior for ActiveModel {
+    async fn before_save<C>(mut self, _db: &C, _insert: bool) -> Result<Self, DbErr>
+    where
+        C: ConnectionTrait,
+    {
+        if let ActiveValue::Set(description) = &self.description {
+            self.search_text = ActiveValue::Set(search_text(description));
+        }
+        Ok(self)
+    }
+}

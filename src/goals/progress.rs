@@ -95,8 +95,9 @@ pub fn reached(target: i64, current: i64) -> impl Iterator<Item = i16> {
         .filter(move |p| current >= milestone_amount(target, *p))
 }
 
-/// A goal's status after a change: PAUSED stays paused; otherwise it is COMPLETED exactly
-/// when the target is reached. Asking for COMPLETED before that is an error.
+/// A goal's status after a change: COMPLETED exactly when the target is reached (paused or
+/// not: reaching the target completes it); otherwise PAUSED if paused, else ACTIVE. Asking
+/// for COMPLETED before the target is reached is an error.
 pub fn status(
     requested: Option<GoalStatus>,
     previous: GoalStatus,
@@ -104,14 +105,14 @@ pub fn status(
     current: i64,
 ) -> Result<GoalStatus, String> {
     let done = current >= target;
-    match requested.unwrap_or(previous) {
-        GoalStatus::Completed if !done && requested.is_some() => {
-            Err("can only be COMPLETED once the current amount reaches the target".into())
-        }
-        GoalStatus::Paused => Ok(GoalStatus::Paused),
-        _ if done => Ok(GoalStatus::Completed),
-        _ => Ok(GoalStatus::Active),
+    if requested == Some(GoalStatus::Completed) && !done {
+        return Err("can only be COMPLETED once the current amount reaches the target".into());
     }
+    Ok(match requested.unwrap_or(previous) {
+        _ if done => GoalStatus::Completed,
+        GoalStatus::Paused => GoalStatus::Paused,
+        _ => GoalStatus::Active,
+    })
 }
 
 #[cfg(test)]
@@ -207,13 +208,19 @@ mod tests {
     }
 
     #[test]
-    fn status_follows_the_target_unless_paused() {
+    fn status_follows_the_target_and_pausing_only_below_it() {
         use GoalStatus::*;
         assert_eq!(status(None, Active, 100, 100), Ok(Completed));
         assert_eq!(status(None, Completed, 100, 99), Ok(Active));
-        assert_eq!(status(None, Paused, 100, 100), Ok(Paused));
+        assert_eq!(status(None, Paused, 100, 99), Ok(Paused));
+        assert_eq!(
+            status(None, Paused, 100, 100),
+            Ok(Completed),
+            "reaching the target completes a paused goal"
+        );
         assert_eq!(status(Some(Active), Paused, 100, 100), Ok(Completed));
         assert_eq!(status(Some(Paused), Active, 100, 10), Ok(Paused));
+        assert_eq!(status(Some(Paused), Active, 100, 100), Ok(Completed));
         assert!(status(Some(Completed), Active, 100, 10).is_err());
         assert_eq!(status(Some(Completed), Active, 100, 100), Ok(Completed));
     }

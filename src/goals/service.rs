@@ -19,6 +19,7 @@ use crate::{
     error::{AppError, AppResult, FieldErrors},
     goals::progress,
     money::{MAX_MINOR, Money},
+    ownership,
     pagination::{Cursor, Keyset, Page, Paged, SortKey},
     validate,
 };
@@ -92,7 +93,7 @@ pub async fn update(
     id: Uuid,
     patch: GoalPatch,
 ) -> AppResult<savings_goals::Model> {
-    let goal = find(db, user_id, id).await?.ok_or(AppError::NotFound("savings goal"))?;
+    let goal = ownership::get::<Goals>(db, user_id, id).await?;
     let mut errors = FieldErrors::default();
     let target = patch
         .target
@@ -131,24 +132,15 @@ pub async fn update(
 }
 
 pub async fn delete(db: &DatabaseConnection, user_id: Uuid, id: Uuid) -> AppResult<Uuid> {
-    let result = Goals::delete_many()
-        .filter(Column::Id.eq(id))
-        .filter(Column::UserId.eq(user_id))
-        .exec(db)
-        .await?;
-    if result.rows_affected == 0 {
-        Err(AppError::NotFound("savings goal"))
-    } else {
-        Ok(id)
-    }
+    ownership::delete::<Goals>(db, user_id, id).await
 }
 
 pub async fn find(db: &impl ConnectionTrait, user_id: Uuid, id: Uuid) -> AppResult<Option<savings_goals::Model>> {
-    Ok(Goals::find_by_id(id).filter(Column::UserId.eq(user_id)).one(db).await?)
+    ownership::find::<Goals>(db, user_id, id).await
 }
 
 fn filtered(user_id: Uuid, status: Option<GoalStatus>) -> Select<Goals> {
-    let select = Goals::find().filter(Column::UserId.eq(user_id));
+    let select = ownership::owned::<Goals>(user_id);
     match status {
         Some(status) => select.filter(Column::Status.eq(status)),
         None => select,
@@ -272,11 +264,11 @@ pub async fn contributions(
 }
 
 pub async fn count_contributions(db: &DatabaseConnection, user_id: Uuid, goal_id: Uuid) -> AppResult<u64> {
-    Ok(Contributions::find()
-        .filter(goal_contributions::Column::UserId.eq(user_id))
-        .filter(goal_contributions::Column::GoalId.eq(goal_id))
-        .count(db)
-        .await?)
+    Ok(contributions_of(user_id, goal_id).count(db).await?)
+}
+
+fn contributions_of(user_id: Uuid, goal_id: Uuid) -> Select<Contributions> {
+    ownership::owned::<Contributions>(user_id).filter(goal_contributions::Column::GoalId.eq(goal_id))
 }
 
 /// Reached milestones of each of `goal_ids` (one statement, for loaders).
@@ -285,8 +277,7 @@ pub async fn milestones_of(
     user_id: Uuid,
     goal_ids: &[Uuid],
 ) -> AppResult<Vec<goal_milestones::Model>> {
-    Ok(Milestones::find()
-        .filter(goal_milestones::Column::UserId.eq(user_id))
+    Ok(ownership::owned::<Milestones>(user_id)
         .filter(goal_milestones::Column::GoalId.is_in(goal_ids.iter().copied()))
         .order_by_asc(goal_milestones::Column::Percent)
         .all(db)

@@ -2,9 +2,9 @@
 
 use chrono::NaiveDate;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait,
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, IntoActiveModel, NotSet, PaginatorTrait,
     QueryFilter, Select, Set,
-    sea_query::{Expr, ExprTrait, Func, LikeExpr, Query},
+    sea_query::{LikeExpr, Query},
 };
 use uuid::Uuid;
 
@@ -14,8 +14,9 @@ use crate::{
         budget_categories,
         transactions::{self, Column, Entity as Transactions, TransactionType},
     },
-    error::{AppError, AppResult, FieldErrors},
+    error::{AppResult, FieldErrors},
     money::Money,
+    ownership,
     pagination::{Cursor, Keyset, Page, Paged, SortKey},
     validate,
 };
@@ -112,6 +113,7 @@ pub async fn create(db: &DatabaseConnection, user_id: Uuid, new: NewTransaction)
         description: Set(description.unwrap_or_default()),
         transaction_date: Set(new.transaction_date),
         kind: Set(new.kind),
+        search_text: NotSet,
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -127,7 +129,7 @@ pub async fn update(
     id: Uuid,
     patch: TransactionPatch,
 ) -> AppResult<transactions::Model> {
-    let row = find(db, user_id, id).await?.ok_or(AppError::NotFound("transaction"))?;
+    let row = ownership::get::<Transactions>(db, user_id, id).await?;
     let mut errors = FieldErrors::default();
     let mut active = row.into_active_model();
     if let Some(amount) = patch
@@ -167,23 +169,11 @@ pub async fn update(
 }
 
 pub async fn delete(db: &DatabaseConnection, user_id: Uuid, id: Uuid) -> AppResult<Uuid> {
-    let result = Transactions::delete_many()
-        .filter(Column::Id.eq(id))
-        .filter(Column::UserId.eq(user_id))
-        .exec(db)
-        .await?;
-    if result.rows_affected == 0 {
-        Err(AppError::NotFound("transaction"))
-    } else {
-        Ok(id)
-    }
+    ownership::delete::<Transactions>(db, user_id, id).await
 }
 
 pub async fn find(db: &DatabaseConnection, user_id: Uuid, id: Uuid) -> AppResult<Option<transactions::Model>> {
-    Ok(Transactions::find_by_id(id)
-        .filter(Column::UserId.eq(user_id))
-        .one(db)
-        .await?)
+    ownership::find::<Transactions>(db, user_id, id).await
 }
 
 pub async fn list(
@@ -238,6 +228,7 @@ pub fn check_filter(filter: &TransactionFilter) -> AppResult<()> {
 /// The caller's transactions matching `filter`.
 pub fn filtered(user_id: Uuid, filter: &TransactionFilter) -> AppResult<Select<Transactions>> {
     check_filter(filter)?;
+    // `condition` carries the user_id predicate, so aggregates can reuse it.
     Ok(Transactions::find().filter(condition(user_id, filter)))
 }
 
@@ -277,7 +268,7 @@ pub fn condition(user_id: Uuid, filter: &TransactionFilter) -> Condition {
             .replace('%', "\\%")
             .replace('_', "\\_");
         let pattern = LikeExpr::new(format!("%{escaped}%")).escape('\\');
-        all = all.add(Expr::expr(Func::lower(Expr::col((transactions::Entity, Column::Description)))).like(pattern));
+        all = all.add(Column::SearchText.like(pattern));
     }
     if let Some(min) = filter.min_amount {
         all = all.add(Column::Amount.gte(min.minor()));

@@ -112,6 +112,7 @@ async fn own_one_of_everything(app: &TestApp, user_id: Uuid) {
         description: Set("Lunch".into()),
         transaction_date: Set(today),
         kind: Set(TransactionType::Expense),
+        search_text: sea_orm::ActiveValue::NotSet,
         created_at: Set(now),
         updated_at: Set(now),
     }

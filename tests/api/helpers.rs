@@ -1,6 +1,12 @@
 //! `TestApp`: the production wiring on port 0 against a throw-away database.
 
-use std::net::SocketAddr;
+use std::{
+    net::SocketAddr,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+};
 
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
@@ -29,6 +35,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// A connection to the same database, for asserting on rows.
     pub db: DatabaseConnection,
+    /// SQL statements the application has executed so far (see `statements_during`).
+    statements: Arc<AtomicU64>,
     _database: TestDatabase,
 }
 
@@ -53,7 +61,14 @@ impl TestApp {
             .await
             .expect("connect to the test database");
         db::migrate(&db).await.expect("migrate the test database");
-        let app = Application::with_database(config, db.clone())
+        // The application's own connection counts every statement it runs.
+        let statements = Arc::new(AtomicU64::new(0));
+        let mut counted = db.clone();
+        let counter = statements.clone();
+        counted.set_metric_callback(move |_| {
+            counter.fetch_add(1, Ordering::SeqCst);
+        });
+        let app = Application::with_database(config, counted)
             .await
             .expect("build the application");
         let addr = app.local_addr().expect("local addr");
@@ -62,8 +77,17 @@ impl TestApp {
             addr,
             client: reqwest::Client::new(),
             db,
+            statements,
             _database: database,
         }
+    }
+
+    /// Runs `request` and returns its result with the number of SQL statements the
+    /// application executed meanwhile (run nothing else concurrently on this app).
+    pub async fn statements_during<T>(&self, request: impl std::future::Future<Output = T>) -> (T, u64) {
+        let before = self.statements.load(Ordering::SeqCst);
+        let result = request.await;
+        (result, self.statements.load(Ordering::SeqCst) - before)
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -257,4 +281,32 @@ impl Drop for TestDatabase {
             let _ = cleanup.join();
         }
     }
+}
+
+/// Creates a budget through the API and returns its JSON (`id`, `categories { id name }`).
+pub async fn create_budget(app: &TestApp, token: &str, input: Value) -> Value {
+    let body = app
+        .gql(
+            "mutation($input: CreateBudgetInput!) { createBudget(input: $input) { id name amount startDate endDate categories { id name amount } } }",
+            json!({ "input": input }),
+            Some(token),
+        )
+        .await;
+    assert!(body["data"]["createBudget"].is_object(), "createBudget failed: {body}");
+    body["data"]["createBudget"].clone()
+}
+
+/// Records a transaction through the API and returns its id.
+pub async fn create_transaction(app: &TestApp, token: &str, input: Value) -> String {
+    let body = app
+        .gql(
+            "mutation($input: CreateTransactionInput!) { createTransaction(input: $input) { id } }",
+            json!({ "input": input }),
+            Some(token),
+        )
+        .await;
+    body["data"]["createTransaction"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("createTransaction failed: {body}"))
+        .to_owned()
 }

@@ -2,11 +2,17 @@
 //! per test (a temp SQLite file, or a fresh PostgreSQL schema when TEST_DATABASE_URL is set).
 
 mod account;
+mod achievements;
 mod auth;
+mod batching;
+mod budgets;
 mod cli;
+mod goals;
 mod health;
 mod helpers;
 mod http;
 mod migrations;
+mod ownership;
 mod schema;
 mod tokens;
+mod transactions;
