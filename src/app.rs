@@ -5,7 +5,7 @@ use std::{future::Future, io, net::SocketAddr, sync::Arc, time::Duration};
 
 use axum::{
     Json, Router,
-    extract::State,
+    extract::{DefaultBodyLimit, State},
     http::{Request, StatusCode},
     response::{IntoResponse, Response},
     routing::get,
@@ -62,14 +62,24 @@ pub enum StartError {
     Database(#[from] DbErr),
 }
 
+/// Largest accepted GraphQL request body.
+pub const GRAPHQL_BODY_LIMIT: usize = 12 * 1024 * 1024;
+
 /// How long `/health` waits for the database before answering 503.
 const HEALTH_DB_TIMEOUT: Duration = Duration::from_secs(2);
 
 pub fn router(state: AppState) -> Router {
     let schema = graphql::build_schema(state.clone());
     Router::new()
-        .route("/graphql", get(graphql::handler::get).post(graphql::handler::post))
+        .route(
+            "/graphql",
+            get(graphql::handler::get)
+                .post(graphql::handler::post)
+                // Imports carry up to 5 MB of CSV, which JSON escaping can nearly double.
+                .layer(DefaultBodyLimit::max(GRAPHQL_BODY_LIMIT)),
+        )
         .route("/health", get(health))
+        .route("/export/transactions.csv", get(crate::transfer::http::transactions_csv))
         .with_state(HttpState { app: state, schema })
         .layer(
             ServiceBuilder::new()

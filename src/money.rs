@@ -199,3 +199,55 @@ mod tests {
         );
     }
 }
+
+/// `amount` as a person reading `language` expects it for `currency`: "$1,234.50",
+/// "1.234,50 €", "CHF 1,234.50". For messages; the API's Decimal stays a plain string.
+pub fn display(amount: Money, currency: &str, language: &str) -> String {
+    let comma_decimal = matches!(
+        language.split('-').next().unwrap_or_default(),
+        "de" | "fr" | "es" | "it" | "nl" | "pt" | "da" | "fi" | "sv" | "nb" | "pl" | "cs" | "tr" | "ru"
+    );
+    let (group, decimal) = if comma_decimal { ('.', ',') } else { (',', '.') };
+    let abs = amount.minor().unsigned_abs();
+    let whole = (abs / 100).to_string();
+    let mut grouped = String::new();
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            grouped.push(group);
+        }
+        grouped.push(digit);
+    }
+    let number = format!("{grouped}{decimal}{:02}", abs % 100);
+    let sign = if amount.is_negative() { "-" } else { "" };
+    let symbol = match currency {
+        "USD" => Some("$"),
+        "EUR" => Some("€"),
+        "GBP" => Some("£"),
+        "JPY" => Some("¥"),
+        "INR" => Some("₹"),
+        _ => None,
+    };
+    match symbol {
+        Some(symbol) if comma_decimal => format!("{sign}{number} {symbol}"),
+        Some(symbol) => format!("{sign}{symbol}{number}"),
+        None => format!("{sign}{currency} {number}"),
+    }
+}
+
+#[cfg(test)]
+mod display_tests {
+    use super::*;
+
+    fn m(s: &str) -> Money {
+        s.parse().expect("money")
+    }
+
+    #[test]
+    fn amounts_are_shown_in_the_users_currency_format() {
+        assert_eq!(display(m("1234.5"), "USD", "en"), "$1,234.50");
+        assert_eq!(display(m("1234567.89"), "EUR", "de"), "1.234.567,89 €");
+        assert_eq!(display(m("-12.3"), "GBP", "en-GB"), "-£12.30");
+        assert_eq!(display(m("999"), "CHF", "en"), "CHF 999.00");
+        assert_eq!(display(m("0.05"), "EUR", "en"), "€0.05");
+    }
+}

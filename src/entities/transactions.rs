@@ -2,7 +2,7 @@
 
 use sea_orm::{ActiveValue, entity::prelude::*};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum TransactionType {
     #[sea_orm(string_value = "income")]

@@ -1,7 +1,6 @@
 //! Savings goal types, queries and mutations.
 
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, Result, ResultExt, SimpleObject};
-use chrono::Utc;
 
 use crate::{
     auth::ContextExt,
@@ -136,24 +135,25 @@ impl SavingsGoal {
     async fn status(&self) -> GoalStatus {
         self.0.status.into()
     }
-    /// Percent done, what is left, and projections.
-    async fn progress(&self) -> GoalProgress {
+    /// Percent done, what is left, and projections (days counted in the user's time zone).
+    async fn progress(&self, ctx: &Context<'_>) -> Result<GoalProgress> {
+        let today = ctx.loaders().extend()?.today().await.extend()?;
         let g = &self.0;
         let p = progress::progress(
             g.target_amount,
             g.current_amount,
             g.target_date,
             g.created_at.date_naive(),
-            Utc::now().date_naive(),
+            today,
         );
-        GoalProgress {
+        Ok(GoalProgress {
             percent_complete: p.percent_complete,
             remaining_amount: Money::from_db(p.remaining),
             days_remaining: p.days_remaining,
             required_monthly_contribution: p.required_monthly.map(Money::from_db),
             projected_completion_date: p.projected_completion.map(Date),
             on_track: p.on_track,
-        }
+        })
     }
     /// The 25/50/75/100 % milestones and when each was first reached.
     async fn milestones(&self, ctx: &Context<'_>) -> Result<Vec<GoalMilestone>> {

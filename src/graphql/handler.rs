@@ -205,7 +205,7 @@ async fn execute(http: &HttpState, headers: &HeaderMap, format: Format, params: 
 
 /// The caller named by `Authorization: Bearer <token>`. A header that is present but not a
 /// valid, current token is `Invalid`, never anonymous.
-fn caller(headers: &HeaderMap, tokens: &TokenService) -> RequestAuth {
+pub fn caller(headers: &HeaderMap, tokens: &TokenService) -> RequestAuth {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return RequestAuth::Anonymous;
     };

@@ -5,8 +5,12 @@ use async_graphql::dataloader::DataLoader;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
+use tokio::sync::OnceCell;
+
 use crate::{
     budgets::loader::{BudgetById, BudgetSpent, CategoriesOfBudget, CategoryById, CategorySpent},
+    entities::users,
+    error::AppResult,
     goals::loader::MilestonesOfGoal,
     transactions::loader::CategoryTransactions,
 };
@@ -19,6 +23,9 @@ pub struct Scope {
 }
 
 pub struct Loaders {
+    scope: Scope,
+    /// The caller's own row, read at most once per request (time zone, currency).
+    caller: OnceCell<users::Model>,
     pub budget: DataLoader<BudgetById>,
     pub category: DataLoader<CategoryById>,
     pub categories_of_budget: DataLoader<CategoriesOfBudget>,
@@ -32,6 +39,8 @@ impl Loaders {
     pub fn new(db: DatabaseConnection, user_id: Uuid) -> Self {
         let scope = Scope { db, user_id };
         Loaders {
+            scope: scope.clone(),
+            caller: OnceCell::new(),
             budget: DataLoader::new(BudgetById(scope.clone()), tokio::spawn),
             category: DataLoader::new(CategoryById(scope.clone()), tokio::spawn),
             categories_of_budget: DataLoader::new(CategoriesOfBudget(scope.clone()), tokio::spawn),
@@ -40,5 +49,17 @@ impl Loaders {
             category_transactions: DataLoader::new(CategoryTransactions(scope.clone()), tokio::spawn),
             milestones: DataLoader::new(MilestonesOfGoal(scope), tokio::spawn),
         }
+    }
+
+    /// The caller's account, loaded on first use.
+    pub async fn caller(&self) -> AppResult<&users::Model> {
+        self.caller
+            .get_or_try_init(|| crate::users::service::get(&self.scope.db, self.scope.user_id))
+            .await
+    }
+
+    /// Today in the caller's time zone.
+    pub async fn today(&self) -> AppResult<chrono::NaiveDate> {
+        Ok(crate::periods::today_in(&self.caller().await?.timezone))
     }
 }

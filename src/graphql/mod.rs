@@ -13,8 +13,11 @@ use crate::{
     app::AppState,
     auth::graphql::AuthMutation,
     budgets::graphql::{BudgetsMutation, BudgetsQuery},
+    dashboard::graphql::DashboardQuery,
     goals::graphql::{GoalsMutation, GoalsQuery},
+    reports::graphql::ReportsQuery,
     transactions::graphql::{TransactionsMutation, TransactionsQuery},
+    transfer::graphql::{TransferMutation, TransferQuery},
     users::graphql::{UsersMutation, UsersQuery},
 };
 
@@ -27,6 +30,9 @@ pub struct QueryRoot(
     TransactionsQuery,
     GoalsQuery,
     AchievementsQuery,
+    DashboardQuery,
+    ReportsQuery,
+    TransferQuery,
 );
 
 /// Every mutation, merged from the domains.
@@ -38,6 +44,7 @@ pub struct MutationRoot(
     BudgetsMutation,
     TransactionsMutation,
     GoalsMutation,
+    TransferMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

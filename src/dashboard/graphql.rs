@@ -1,0 +1,195 @@
+//! The `dashboard` query: one month at a glance. Each field computes only when selected.
+
+use async_graphql::{Context, Enum, Object, Result, ResultExt, SimpleObject};
+use chrono::NaiveDate;
+
+use crate::{
+    app::AppState,
+    auth::{AuthUser, ContextExt},
+    budgets::graphql::{Budget, BudgetCategory},
+    dashboard::{
+        insights::{self, Severity},
+        service,
+    },
+    entities::users,
+    error::AppError,
+    goals::graphql::SavingsGoal,
+    graphql::scalars::Date,
+    money::Money,
+    periods::{self, DateRange, Granularity},
+    reports::{
+        graphql::{DateRangeObject, PeriodTotal, page_limit, ratio, trend},
+        service::{self as reports, in_range},
+    },
+    transactions::graphql::Transaction,
+};
+
+/// The most months `trends` may cover.
+const MAX_TREND_MONTHS: i32 = 24;
+
+/// The month's money in one place.
+#[derive(SimpleObject)]
+pub struct Overview {
+    /// Income in the month.
+    total_income: Money,
+    /// Expenses in the month.
+    total_expenses: Money,
+    /// totalIncome - totalExpenses.
+    net: Money,
+    /// net / totalIncome as a fraction, four decimals; 0 without income.
+    savings_rate: f64,
+    /// Sum of the amounts of the budgets active in the month.
+    total_budgeted: Money,
+    /// What those budgets have spent (each within its own dates).
+    total_spent_in_budgets: Money,
+    /// Goals with status ACTIVE.
+    active_goals: i64,
+    /// Sum of all goals' currentAmount.
+    total_saved: Money,
+    /// Sum of the achievements' points.
+    achievement_points: i64,
+}
+
+/// How urgent an insight is.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum InsightSeverity {
+    Info,
+    Warning,
+    Alert,
+}
+
+/// An observation about the month, worded for the user.
+pub struct Insight(insights::Insight);
+
+/// An observation about the month, worded for the user.
+#[Object]
+impl Insight {
+    /// Which rule produced it, e.g. CATEGORY_OVER_BUDGET.
+    async fn kind(&self) -> &str {
+        self.0.kind
+    }
+    /// INFO, WARNING or ALERT.
+    async fn severity(&self) -> InsightSeverity {
+        match self.0.severity {
+            Severity::Info => InsightSeverity::Info,
+            Severity::Warning => InsightSeverity::Warning,
+            Severity::Alert => InsightSeverity::Alert,
+        }
+    }
+    /// A sentence for the user, with amounts in their currency format.
+    async fn message(&self) -> &str {
+        &self.0.message
+    }
+    /// The amount the insight is about.
+    async fn amount(&self) -> Option<Money> {
+        self.0.amount.map(Money::from_db)
+    }
+    /// The category it is about, if any.
+    async fn category(&self, ctx: &Context<'_>) -> Result<Option<BudgetCategory>> {
+        let Some(id) = self.0.category_id else { return Ok(None) };
+        Ok(ctx
+            .loaders()
+            .extend()?
+            .category
+            .load_one(id)
+            .await
+            .extend()?
+            .map(BudgetCategory))
+    }
+}
+
+/// One month at a glance.
+pub struct Dashboard {
+    state: AppState,
+    caller: AuthUser,
+    user: users::Model,
+    month: DateRange,
+    today: NaiveDate,
+}
+
+/// One month at a glance.
+#[Object]
+impl Dashboard {
+    /// The calendar month shown.
+    async fn period(&self) -> DateRangeObject {
+        self.month.into()
+    }
+    /// Income, expenses, budgets, goals and points for the month.
+    async fn overview(&self) -> Result<Overview> {
+        let db = &self.state.db;
+        let totals = reports::totals(db, self.user.id, &in_range(self.month))
+            .await
+            .extend()?;
+        let standing = reports::standing(db, self.user.id, self.month).await.extend()?;
+        Ok(Overview {
+            total_income: Money::from_db(totals.income),
+            total_expenses: Money::from_db(totals.expenses),
+            net: Money::from_db(totals.net()),
+            savings_rate: ratio(totals.net(), totals.income),
+            total_budgeted: Money::from_db(standing.budgeted),
+            total_spent_in_budgets: Money::from_db(standing.spent_in_budgets),
+            active_goals: standing.active_goals,
+            total_saved: Money::from_db(standing.total_saved),
+            achievement_points: standing.achievement_points,
+        })
+    }
+    /// Budgets whose dates overlap the month, oldest first.
+    async fn budgets(&self) -> Result<Vec<Budget>> {
+        let rows = reports::budgets_overlapping(&self.state.db, self.user.id, self.month)
+            .await
+            .extend()?;
+        Ok(rows.into_iter().map(Budget).collect())
+    }
+    /// The newest transactions (any month), at most 100.
+    async fn recent_transactions(&self, #[graphql(default = 10)] first: i32) -> Result<Vec<Transaction>> {
+        let limit = page_limit(first, "first").extend()?;
+        let rows = reports::recent(&self.state.db, self.user.id, limit).await.extend()?;
+        Ok(rows.into_iter().map(Transaction).collect())
+    }
+    /// Goals still being saved for (ACTIVE and PAUSED), newest first.
+    async fn goals(&self) -> Result<Vec<SavingsGoal>> {
+        let rows = service::open_goals(&self.state.db, self.user.id).await.extend()?;
+        Ok(rows.into_iter().map(SavingsGoal).collect())
+    }
+    /// What stands out this month, most severe first.
+    async fn insights(&self) -> Result<Vec<Insight>> {
+        let snapshot = service::snapshot(&self.state.db, &self.user, self.month, self.today)
+            .await
+            .extend()?;
+        Ok(insights::insights(&snapshot).into_iter().map(Insight).collect())
+    }
+    /// Income and expenses of the last `months` months (1 to 24), ending with this one.
+    async fn trends(&self, #[graphql(default = 6)] months: i32) -> Result<Vec<PeriodTotal>> {
+        let count = usize::try_from(months)
+            .ok()
+            .filter(|m| (1..=MAX_TREND_MONTHS as usize).contains(m))
+            .ok_or_else(|| AppError::invalid("months", format!("must be between 1 and {MAX_TREND_MONTHS}")))
+            .extend()?;
+        let start = periods::trailing_months(self.month.start, count)[0].start;
+        trend(&self.state, &self.caller, start, self.month.end, Granularity::Month)
+            .await
+            .extend()
+    }
+}
+
+#[derive(Default)]
+pub struct DashboardQuery;
+
+#[Object]
+impl DashboardQuery {
+    /// The month containing `month` (any day of it); by default the current month in the
+    /// user's time zone.
+    async fn dashboard(&self, ctx: &Context<'_>, month: Option<Date>) -> Result<Dashboard> {
+        let (state, caller) = ctx.authenticated().extend()?;
+        let user = ctx.loaders().extend()?.caller().await.extend()?.clone();
+        let today = periods::today_in(&user.timezone);
+        let month = periods::month_of(month.map_or(today, |d| d.0));
+        Ok(Dashboard {
+            state: state.clone(),
+            caller: caller.clone(),
+            user,
+            month,
+            today,
+        })
+    }
+}

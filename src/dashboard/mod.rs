@@ -1,0 +1,5 @@
+//! The dashboard: a month's overview, budgets, recent activity, goals, insights and trends.
+
+pub mod graphql;
+pub mod insights;
+pub mod service;

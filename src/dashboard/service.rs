@@ -1,0 +1,144 @@
+//! Gathers the month's snapshot for the insight rules: a fixed number of statements.
+
+use chrono::NaiveDate;
+use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter};
+use uuid::Uuid;
+
+use crate::{
+    budgets,
+    dashboard::insights::{CategoryUsage, GoalPace, Snapshot, UnusualExpense},
+    entities::{
+        savings_goals::{self, GoalStatus},
+        users,
+    },
+    error::AppResult,
+    goals::progress,
+    ownership,
+    periods::{self, DateRange, Granularity},
+    reports::service::{self as reports, in_range},
+};
+
+pub async fn snapshot(
+    db: &DatabaseConnection,
+    user: &users::Model,
+    month: DateRange,
+    today: NaiveDate,
+) -> AppResult<Snapshot> {
+    let user_id = user.id;
+    let totals = reports::totals(db, user_id, &in_range(month)).await?;
+    let previous = previous_expenses(db, user_id, month).await?;
+    let categories = category_usage(db, user_id, month).await?;
+    let goals = active_goals(db, user_id).await?;
+    let names: std::collections::HashMap<Uuid, String> =
+        categories.iter().map(|c| (c.category_id, c.name.clone())).collect();
+    let unusual = reports::unusual_expenses(db, user_id, month).await?;
+    let unusual_categories: Vec<Uuid> = unusual
+        .iter()
+        .filter_map(|(t, _)| t.budget_category_id)
+        .filter(|id| !names.contains_key(id))
+        .collect();
+    let more_names = budgets::service::categories_by_ids(db, user_id, &unusual_categories).await?;
+    let name_of = |id: Option<Uuid>| {
+        id.and_then(|id| {
+            names
+                .get(&id)
+                .cloned()
+                .or_else(|| more_names.iter().find(|c| c.id == id).map(|c| c.name.clone()))
+        })
+        .unwrap_or_default()
+    };
+    Ok(Snapshot {
+        currency: user.currency.clone(),
+        language: user.language.clone(),
+        categories,
+        expenses: totals.expenses,
+        income: totals.income,
+        previous_expenses: previous,
+        savings_goal: user.savings_goal,
+        goals: goals
+            .iter()
+            .filter_map(|g| {
+                let target_date = g.target_date?;
+                let p = progress::progress(
+                    g.target_amount,
+                    g.current_amount,
+                    Some(target_date),
+                    g.created_at.date_naive(),
+                    today,
+                );
+                Some(GoalPace {
+                    name: g.name.clone(),
+                    target_date,
+                    on_track: p.on_track,
+                    required_monthly: p.required_monthly,
+                })
+            })
+            .collect(),
+        unusual: unusual
+            .into_iter()
+            .map(|(t, others_average)| UnusualExpense {
+                category_name: name_of(t.budget_category_id),
+                description: t.description,
+                amount: t.amount,
+                category_id: t.budget_category_id,
+                others_average,
+            })
+            .collect(),
+    })
+}
+
+/// Expenses of the three months before `month`, oldest first.
+async fn previous_expenses(db: &DatabaseConnection, user_id: Uuid, month: DateRange) -> AppResult<[i64; 3]> {
+    let months = periods::trailing_months(month.start, 4);
+    let previous = DateRange {
+        start: months[0].start,
+        end: months[2].end,
+    };
+    let starts: Vec<NaiveDate> = months[..3].iter().map(|m| m.start).collect();
+    let sums = reports::by_period(db, user_id, &in_range(previous), Granularity::Month, Some(&starts)).await?;
+    let mut expenses = [0; 3];
+    for (slot, sum) in expenses.iter_mut().zip(sums) {
+        *slot = sum.expenses;
+    }
+    Ok(expenses)
+}
+
+/// Each category of the budgets active in `month`, with what it has spent.
+async fn category_usage(db: &DatabaseConnection, user_id: Uuid, month: DateRange) -> AppResult<Vec<CategoryUsage>> {
+    let active = reports::budgets_overlapping(db, user_id, month).await?;
+    let budget_ids: Vec<Uuid> = active.iter().map(|b| b.id).collect();
+    if budget_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let categories = budgets::service::categories_of_budgets(db, user_id, &budget_ids).await?;
+    let ids: Vec<Uuid> = categories.iter().map(|c| c.id).collect();
+    let spent = budgets::service::spent_by_category(db, user_id, &ids).await?;
+    Ok(categories
+        .into_iter()
+        .map(|c| CategoryUsage {
+            spent: spent.get(&c.id).copied().unwrap_or(0),
+            category_id: c.id,
+            name: c.name,
+            amount: c.amount,
+        })
+        .collect())
+}
+
+/// Goals still being saved for (ACTIVE and PAUSED), newest first, at most 100.
+pub async fn open_goals(db: &DatabaseConnection, user_id: Uuid) -> AppResult<Vec<savings_goals::Model>> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    Ok(ownership::owned::<savings_goals::Entity>(user_id)
+        .filter(savings_goals::Column::Status.ne(GoalStatus::Completed))
+        .order_by_desc(savings_goals::Column::Id)
+        .limit(100)
+        .all(db)
+        .await?)
+}
+
+async fn active_goals(db: &DatabaseConnection, user_id: Uuid) -> AppResult<Vec<savings_goals::Model>> {
+    Ok(open_goals(db, user_id)
+        .await?
+        .into_iter()
+        .filter(|g| g.status == GoalStatus::Active)
+        .collect())
+}

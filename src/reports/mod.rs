@@ -1,0 +1,5 @@
+//! Reports and statistics over transactions: totals, by category, by period, budget vs
+//! actual. Every figure is an SQL aggregate; no user's rows are loaded into memory.
+
+pub mod graphql;
+pub mod service;
