@@ -103,7 +103,8 @@ pub fn insights(s: &Snapshot) -> Vec<Insight> {
                 message: format!(
                     "{} has used {}% of its budget: {} left of {}.",
                     c.name,
-                    crate::budgets::status::percent_used(c.spent, c.amount).floor(),
+                    // Floor of the exact percentage: 99.997 % must not read as 100 %.
+                    i128::from(c.spent) * 100 / i128::from(c.amount.max(1)),
                     money(c.amount - c.spent),
                     money(c.amount)
                 ),

@@ -54,9 +54,10 @@ impl std::fmt::Display for FileError {
 }
 
 /// Reads a whole file: valid rows and every bad line, or why the file cannot be read.
-/// Accepts a UTF-8 BOM, CRLF line ends, quoted fields, columns in any order, extra columns
-/// (ignored) and blank lines.
-pub fn read(data: &str) -> Result<(Vec<Row>, Vec<LineError>), FileError> {
+/// `known_category` says whether a category name exists, so a line's message names every
+/// bad column at once. Accepts a UTF-8 BOM, CRLF line ends, quoted fields, columns in any
+/// order, extra columns (ignored) and blank lines.
+pub fn read(data: &str, known_category: impl Fn(&str) -> bool) -> Result<(Vec<Row>, Vec<LineError>), FileError> {
     if data.len() > MAX_BYTES {
         return Err(FileError::TooLarge);
     }
@@ -83,14 +84,15 @@ pub fn read(data: &str) -> Result<(Vec<Row>, Vec<LineError>), FileError> {
     ];
 
     // Line numbers come from byte offsets, counted incrementally: the csv crate's own line
-    // count is one low after a CRLF header, where a record's offset points at the '\n'.
+    // count is one low after a CRLF header, and a record's offset points at the line ends
+    // (and blank lines) before it.
     let bytes = data.as_bytes();
     let (mut counted_to, mut line) = (0_usize, 1_u64);
     let mut line_at = |position: Option<&csv::Position>| {
         let mut offset = position
             .map_or(0, |p| usize::try_from(p.byte()).unwrap_or(usize::MAX))
             .min(bytes.len());
-        if bytes.get(offset) == Some(&b'\n') {
+        while matches!(bytes.get(offset), Some(b'\n' | b'\r')) {
             offset += 1;
         }
         if offset > counted_to {
@@ -117,16 +119,14 @@ pub fn read(data: &str) -> Result<(Vec<Row>, Vec<LineError>), FileError> {
         };
         let line = line_at(record.position());
         let cell = |i: Option<usize>| i.and_then(|i| record.get(i)).map(restore).unwrap_or_default();
-        match row(
-            line,
-            [
-                cell(columns[0]),
-                cell(columns[1]),
-                cell(columns[2]),
-                cell(columns[3]),
-                cell(columns[4]),
-            ],
-        ) {
+        let cells = [
+            cell(columns[0]),
+            cell(columns[1]),
+            cell(columns[2]),
+            cell(columns[3]),
+            cell(columns[4]),
+        ];
+        match row(line, cells, &known_category) {
             Ok(row) => rows.push(row),
             Err(message) => errors.push(LineError { line, message }),
         }
@@ -135,7 +135,11 @@ pub fn read(data: &str) -> Result<(Vec<Row>, Vec<LineError>), FileError> {
 }
 
 /// Validates one line's cells; the message names every bad column.
-fn row(line: u64, [date, description, amount, kind, category]: [String; 5]) -> Result<Row, String> {
+fn row(
+    line: u64,
+    [date, description, amount, kind, category]: [String; 5],
+    known_category: &impl Fn(&str) -> bool,
+) -> Result<Row, String> {
     let mut problems = Vec::new();
     let date = NaiveDate::parse_from_str(&date, "%Y-%m-%d")
         .ok()
@@ -161,6 +165,9 @@ fn row(line: u64, [date, description, amount, kind, category]: [String; 5]) -> R
             None
         }
     };
+    if !category.is_empty() && !known_category(&category) {
+        problems.push(format!("category: you have no budget category named {category:?}"));
+    }
     match (date, description, amount, kind) {
         (Some(date), Some(description), Some(amount), Some(kind)) if problems.is_empty() => Ok(Row {
             line,
@@ -174,10 +181,14 @@ fn row(line: u64, [date, description, amount, kind, category]: [String; 5]) -> R
     }
 }
 
-/// Cells a spreadsheet would evaluate (starting with = + - @ or a tab) get a leading
-/// apostrophe, which spreadsheets show as text and `restore` removes again on import.
+/// What a spreadsheet would evaluate (= + - @ tab CR), plus the apostrophe itself so a cell
+/// that really starts with one survives the round trip.
+const NEUTRALISED: [char; 7] = ['=', '+', '-', '@', '\t', '\r', '\''];
+
+/// Cells a spreadsheet would evaluate get a leading apostrophe, which spreadsheets show as
+/// text and `restore` removes again on import.
 pub fn neutralise(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    if cell.starts_with(NEUTRALISED) {
         format!("'{cell}")
     } else {
         cell.to_owned()
@@ -187,7 +198,7 @@ pub fn neutralise(cell: &str) -> String {
 /// Undoes `neutralise`, so an exported file imports unchanged.
 fn restore(cell: &str) -> String {
     match cell.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest.to_owned(),
+        Some(rest) if rest.starts_with(NEUTRALISED) => rest.to_owned(),
         _ => cell.to_owned(),
     }
 }
@@ -220,7 +231,7 @@ mod tests {
     #[test]
     fn reads_quotes_bom_crlf_extra_columns_and_any_order() {
         let data = "\u{feff}Type,Amount,Date,Description,Notes,Category\r\nexpense,12.50,2026-11-01,\"Coffee, large\",x,Food\r\nINCOME,1000,2026-11-02,\"Salary \"\"Nov\"\"\",,\r\n\r\n";
-        let (rows, errors) = read(data).expect("readable");
+        let (rows, errors) = read(data, |_| true).expect("readable");
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].description, "Coffee, large");
@@ -236,7 +247,7 @@ mod tests {
     #[test]
     fn every_bad_line_is_reported_with_its_number() {
         let data = "date,description,amount,type\n2026-11-01,ok,1.00,expense\n2026-13-01,bad date,1.00,expense\n2026-11-02,,0.001,refund\n2026-11-03,fine,2.00,income\n";
-        let (rows, errors) = read(data).expect("readable");
+        let (rows, errors) = read(data, |_| true).expect("readable");
         assert_eq!(rows.len(), 2);
         assert_eq!(errors.len(), 2);
         assert_eq!(
@@ -254,9 +265,31 @@ mod tests {
     }
 
     #[test]
+    fn blank_lines_count_toward_line_numbers() {
+        for data in [
+            "date,description,amount,type\n2026-11-01,a,1.00,expense\n\n\nx,b,1.00,expense\n",
+            "date,description,amount,type\r\n2026-11-01,a,1.00,expense\r\n\r\n\r\nx,b,1.00,expense\r\n",
+        ] {
+            let (_, errors) = read(data, |_| true).expect("readable");
+            assert_eq!(errors[0].line, 5, "{data:?}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_category_is_reported_with_the_other_problems() {
+        let data = "date,description,amount,type,category\n2026-11-03,Trip,1.001,expense,Travel\n2026-11-03,Food,1.00,expense,food\n";
+        let (rows, errors) = read(data, |name| name.eq_ignore_ascii_case("food")).expect("readable");
+        assert_eq!(rows.len(), 1);
+        assert_eq!(
+            errors[0].message,
+            "amount: must have at most two decimal places; category: you have no budget category named \"Travel\""
+        );
+    }
+
+    #[test]
     fn line_numbers_count_physical_lines() {
         let data = "date,description,amount,type,notes\r\n2026-11-01,a,1.00,expense,\"two\r\nlines\"\r\n2026-11-01,x,bad,expense,\r\n";
-        let (rows, errors) = read(data).expect("readable");
+        let (rows, errors) = read(data, |_| true).expect("readable");
         assert_eq!(rows[0].line, 2);
         assert_eq!(errors[0].line, 4, "the quoted line break counts");
     }
@@ -264,15 +297,15 @@ mod tests {
     #[test]
     fn a_file_without_the_required_columns_or_too_big_is_refused() {
         assert_eq!(
-            read("date,amount\n"),
+            read("date,amount\n", |_| true),
             Err(FileError::MissingColumns(vec!["description", "type"]))
         );
-        assert_eq!(read(&"x".repeat(MAX_BYTES + 1)), Err(FileError::TooLarge));
+        assert_eq!(read(&"x".repeat(MAX_BYTES + 1), |_| true), Err(FileError::TooLarge));
         let many = format!(
             "date,description,amount,type\n{}",
             "2026-11-01,a,1.00,expense\n".repeat(MAX_ROWS + 1)
         );
-        assert_eq!(read(&many).map(|_| ()), Err(FileError::TooManyRows));
+        assert_eq!(read(&many, |_| true).map(|_| ()), Err(FileError::TooManyRows));
     }
 
     #[test]
@@ -284,5 +317,10 @@ mod tests {
         }
         assert_eq!(neutralise("Coffee"), "Coffee");
         assert_eq!(restore("'quoted on purpose"), "'quoted on purpose");
+        assert_eq!(
+            restore(&neutralise("'=literal")),
+            "'=literal",
+            "a real leading apostrophe survives"
+        );
     }
 }

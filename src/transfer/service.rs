@@ -44,22 +44,19 @@ pub struct ImportOutcome {
 /// Validates the file, matches categories by name, skips rows already present, and (unless
 /// `dry_run`) writes the rest in one transaction.
 pub async fn import_csv(db: &DatabaseConnection, user_id: Uuid, data: &str, dry_run: bool) -> AppResult<ImportOutcome> {
-    let (rows, mut errors) = csv_format::read(data).map_err(|e| AppError::invalid("input.data", e.to_string()))?;
     let categories = CategoryIndex::load(db, user_id).await?;
-    let mut resolved = Vec::with_capacity(rows.len());
-    for row in rows {
-        match row.category.as_deref().map(|name| categories.resolve(name, row.date)) {
-            Some(None) => errors.push(LineError {
-                line: row.line,
-                message: format!(
-                    "category: you have no budget category named {:?}",
-                    row.category.as_deref().unwrap_or_default()
-                ),
-            }),
-            Some(Some(id)) => resolved.push((row, Some(id))),
-            None => resolved.push((row, None)),
-        }
-    }
+    let (rows, mut errors) = csv_format::read(data, |name| categories.knows(name))
+        .map_err(|e| AppError::invalid("input.data", e.to_string()))?;
+    let resolved: Vec<(Row, Option<Uuid>)> = rows
+        .into_iter()
+        .map(|row| {
+            let category_id = row
+                .category
+                .as_deref()
+                .and_then(|name| categories.resolve(name, row.date));
+            (row, category_id)
+        })
+        .collect();
     if !errors.is_empty() {
         errors.sort_by_key(|e| e.line);
         errors.truncate(MAX_REPORTED_ERRORS);
@@ -207,6 +204,10 @@ impl CategoryIndex {
             candidates.sort_by_key(|c| std::cmp::Reverse(c.0));
         }
         Ok(CategoryIndex(index))
+    }
+
+    fn knows(&self, name: &str) -> bool {
+        self.0.contains_key(&name.trim().to_lowercase())
     }
 
     /// Same-named categories exist in many budgets (a "Food" per month): take the one whose
