@@ -4,6 +4,8 @@ use std::{net::SocketAddr, time::Duration};
 
 use secrecy::SecretString;
 
+use crate::graphql::limits::Limits;
+
 /// Where the service runs; production turns on the strict defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AppEnv {
@@ -27,6 +29,13 @@ pub struct Config {
     pub database_max_connections: u32,
     pub database_acquire_timeout: Duration,
     pub shutdown_timeout: Duration,
+    pub graphql_limits: Limits,
+    /// Schema introspection; off in production unless enabled.
+    pub introspection: bool,
+    /// The GraphiQL page at GET /graphql; off in production unless enabled.
+    pub graphiql: bool,
+    /// "Did you mean ...?" hints in validation errors; off in production unless enabled.
+    pub suggestions: bool,
 }
 
 /// A configuration problem, worded for the operator who has to fix it.
@@ -122,6 +131,24 @@ impl Config {
                 .ok_or_else(|| invalid("DATABASE_MAX_CONNECTIONS", format!("expected 1..=1000, got {v:?}")))?,
         };
 
+        let production = env == AppEnv::Production;
+        let defaults = Limits::default();
+        let graphql_limits = Limits {
+            max_depth: count(&get, "GRAPHQL_MAX_DEPTH", defaults.max_depth, 1..=100)?,
+            max_complexity: count(&get, "GRAPHQL_MAX_COMPLEXITY", defaults.max_complexity, 1..=10_000_000)?,
+            max_aliases: count(&get, "GRAPHQL_MAX_ALIASES", defaults.max_aliases, 0..=1_000)?,
+            max_directives: count(&get, "GRAPHQL_MAX_DIRECTIVES", defaults.max_directives, 0..=100)?,
+            max_document_bytes: count(
+                &get,
+                "GRAPHQL_MAX_DOCUMENT_BYTES",
+                defaults.max_document_bytes,
+                64..=10_000_000,
+            )?,
+            max_tokens: count(&get, "GRAPHQL_MAX_TOKENS", defaults.max_tokens, 1..=1_000_000)?,
+            max_recursion: count(&get, "GRAPHQL_MAX_RECURSION", defaults.max_recursion, 1..=256)?,
+            max_batch: count(&get, "GRAPHQL_MAX_BATCH", defaults.max_batch, 0..=10)?,
+        };
+
         Ok(Config {
             database_url: database_url.into(),
             bind_addr,
@@ -135,6 +162,10 @@ impl Config {
             database_max_connections,
             database_acquire_timeout: duration(&get, "DATABASE_ACQUIRE_TIMEOUT", Duration::from_secs(3))?,
             shutdown_timeout: duration(&get, "SHUTDOWN_TIMEOUT", Duration::from_secs(10))?,
+            graphql_limits,
+            introspection: flag(&get, "GRAPHQL_INTROSPECTION", !production)?,
+            graphiql: flag(&get, "GRAPHIQL_ENABLED", !production)?,
+            suggestions: flag(&get, "GRAPHQL_SUGGESTIONS", !production)?,
         })
     }
 
@@ -159,6 +190,40 @@ fn duration(
         Err(_) => humantime::parse_duration(&value).map_err(|e| e.to_string()),
     };
     parsed.map_err(|e| invalid(name, format!("expected seconds or a duration such as 15m ({e})")))
+}
+
+/// A whole number within `range`.
+fn count(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: usize,
+    range: std::ops::RangeInclusive<usize>,
+) -> Result<usize, ConfigError> {
+    let Some(value) = get(name) else { return Ok(default) };
+    value
+        .parse::<usize>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| {
+            invalid(
+                name,
+                format!(
+                    "expected a whole number from {} to {}, got {value:?}",
+                    range.start(),
+                    range.end()
+                ),
+            )
+        })
+}
+
+/// true/false (also 1/0, yes/no, on/off).
+fn flag(get: &impl Fn(&str) -> Option<String>, name: &'static str, default: bool) -> Result<bool, ConfigError> {
+    match get(name).map(|v| v.to_ascii_lowercase()).as_deref() {
+        None => Ok(default),
+        Some("true" | "1" | "yes" | "on") => Ok(true),
+        Some("false" | "0" | "no" | "off") => Ok(false),
+        Some(other) => Err(invalid(name, format!("expected true or false, got {other:?}"))),
+    }
 }
 
 fn random_secret() -> Result<String, String> {
@@ -200,6 +265,37 @@ mod tests {
     fn short_jwt_secrets_are_rejected() {
         let err = config(&[("JWT_SECRET", "short")]).expect_err("must fail");
         assert!(err.to_string().starts_with("JWT_SECRET is invalid"), "{err}");
+    }
+
+    #[test]
+    fn production_turns_off_introspection_graphiql_and_suggestions_unless_enabled() {
+        let secret = ("JWT_SECRET", "0123456789abcdef0123456789abcdef");
+        let prod = config(&[("APP_ENV", "production"), secret]).expect("valid");
+        assert!(!prod.introspection && !prod.graphiql && !prod.suggestions);
+        let opened = config(&[
+            ("APP_ENV", "production"),
+            secret,
+            ("GRAPHQL_INTROSPECTION", "true"),
+            ("GRAPHIQL_ENABLED", "1"),
+        ])
+        .expect("valid");
+        assert!(opened.introspection && opened.graphiql && !opened.suggestions);
+        let dev = config(&[]).expect("valid");
+        assert!(dev.introspection && dev.graphiql && dev.suggestions);
+    }
+
+    #[test]
+    fn graphql_limits_are_configurable_and_bounded() {
+        let c = config(&[("GRAPHQL_MAX_DEPTH", "7"), ("GRAPHQL_MAX_BATCH", "10")]).expect("valid");
+        assert_eq!(c.graphql_limits.max_depth, 7);
+        assert_eq!(c.graphql_limits.max_batch, 10);
+        assert_eq!(c.graphql_limits.max_aliases, 15);
+        assert!(
+            config(&[("GRAPHQL_MAX_BATCH", "11")]).is_err(),
+            "batches are capped at 10"
+        );
+        assert!(config(&[("GRAPHQL_MAX_DEPTH", "0")]).is_err());
+        assert!(config(&[("GRAPHIQL_ENABLED", "maybe")]).is_err());
     }
 
     #[test]

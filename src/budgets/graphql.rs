@@ -205,6 +205,7 @@ impl BudgetCategory {
             .extend()
     }
     /// The category's transactions, newest first (all dates, not only the budget's range).
+    #[graphql(complexity = "crate::graphql::limits::page_cost(first, None, child_complexity)")]
     async fn transactions(
         &self,
         ctx: &Context<'_>,
@@ -321,6 +322,7 @@ pub struct BudgetsQuery;
 impl BudgetsQuery {
     /// The caller's budgets, newest first; optionally only those active on a day or of a period.
     #[allow(clippy::too_many_arguments)] // the contract's arguments
+    #[graphql(complexity = "crate::graphql::limits::page_cost(first, last, child_complexity)")]
     async fn budgets(
         &self,
         ctx: &Context<'_>,

@@ -141,6 +141,7 @@ impl Dashboard {
         Ok(rows.into_iter().map(Budget).collect())
     }
     /// The newest transactions (any month), at most 100.
+    #[graphql(complexity = "crate::graphql::limits::page_cost(Some(first), None, child_complexity)")]
     async fn recent_transactions(&self, #[graphql(default = 10)] first: i32) -> Result<Vec<Transaction>> {
         let limit = page_limit(first, "first").extend()?;
         let rows = reports::recent(&self.state.db, self.user.id, limit).await.extend()?;

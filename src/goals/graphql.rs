@@ -182,6 +182,7 @@ impl SavingsGoal {
             .collect())
     }
     /// Contributions and withdrawals, newest first.
+    #[graphql(complexity = "crate::graphql::limits::page_cost(first, None, child_complexity)")]
     async fn contributions(
         &self,
         ctx: &Context<'_>,
@@ -259,6 +260,7 @@ pub struct GoalsQuery;
 #[Object]
 impl GoalsQuery {
     /// The caller's goals, newest first, optionally of one status.
+    #[graphql(complexity = "crate::graphql::limits::page_cost(first, None, child_complexity)")]
     async fn savings_goals(
         &self,
         ctx: &Context<'_>,

@@ -23,7 +23,7 @@ use serde_json::{Map, Value as Json};
 use crate::{
     app::HttpState,
     auth::{RequestAuth, TokenService},
-    graphql::{loaders::Loaders, response},
+    graphql::{limits, loaders::Loaders, response},
 };
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=utf-8";
@@ -77,11 +77,55 @@ pub async fn post(State(http): State<HttpState>, headers: HeaderMap, body: Bytes
             "POST bodies must be application/json",
         );
     }
-    let params = match params_from_body(&body) {
-        Ok(params) => params,
-        Err(message) => return bad(format, StatusCode::BAD_REQUEST, "BAD_REQUEST", &message),
+    let json: Json = match serde_json::from_slice(&body) {
+        Ok(json) => json,
+        Err(e) => {
+            return bad(
+                format,
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                &format!("malformed JSON body: {e}"),
+            );
+        }
     };
-    execute(&http, &headers, format, params, false).await
+    match json {
+        Json::Array(operations) => execute_batch(&http, &headers, format, operations).await,
+        single => match params_from_json(single) {
+            Ok(params) => execute(&http, &headers, format, params, false).await,
+            Err(message) => bad(format, StatusCode::BAD_REQUEST, "BAD_REQUEST", &message),
+        },
+    }
+}
+
+/// A JSON array of operations, when enabled (GRAPHQL_MAX_BATCH > 0): at most that many,
+/// run one after another so a batch cannot multiply concurrency.
+async fn execute_batch(http: &HttpState, headers: &HeaderMap, format: Format, operations: Vec<Json>) -> Response {
+    let max = http.app.config.graphql_limits.max_batch;
+    if max == 0 {
+        return bad(
+            format,
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "batched requests are not enabled",
+        );
+    }
+    if operations.is_empty() || operations.len() > max {
+        return bad(
+            format,
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            &format!("a batch holds 1 to {max} operations"),
+        );
+    }
+    let mut results = Vec::with_capacity(operations.len());
+    for operation in operations {
+        let body = match params_from_json(operation) {
+            Ok(params) => run(http, headers, params).await.body,
+            Err(message) => response::request_error("BAD_REQUEST", &message),
+        };
+        results.push(body);
+    }
+    respond(format, StatusCode::OK, Json::Array(results), None)
 }
 
 /// `GET /graphql`: GraphiQL for a browser, otherwise a query (never a mutation).
@@ -104,6 +148,14 @@ pub async fn get(
     } = params
     else {
         if accepts_html(&headers) {
+            if !http.app.config.graphiql {
+                return bad(
+                    Format::Json,
+                    StatusCode::NOT_FOUND,
+                    "NOT_FOUND",
+                    "GraphiQL is disabled here",
+                );
+            }
             return Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response();
         }
         let format = negotiate(&headers).unwrap_or(Format::Json);
@@ -144,24 +196,7 @@ pub async fn get(
 }
 
 async fn execute(http: &HttpState, headers: &HeaderMap, format: Format, params: Params, is_get: bool) -> Response {
-    let request_id = headers
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let document = match parse_query(&params.query) {
-        Ok(document) => document,
-        Err(err) => {
-            let mut error = async_graphql::ServerError::from(err);
-            error
-                .extensions
-                .get_or_insert_with(Default::default)
-                .set("code", "GRAPHQL_PARSE_FAILED");
-            let body = serde_json::json!({ "errors": [error] });
-            return respond(format, request_failure_status(format), body, None);
-        }
-    };
-    if is_get && is_mutation_or_subscription(&document, params.operation_name.as_deref()) {
+    if is_get && is_mutation_or_subscription_source(&params) {
         let mut response = bad(
             format,
             StatusCode::METHOD_NOT_ALLOWED,
@@ -172,6 +207,58 @@ async fn execute(http: &HttpState, headers: &HeaderMap, format: Format, params: 
             .headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
+    }
+    let outcome = run(http, headers, params).await;
+    let status = if outcome.request_error {
+        request_failure_status(format)
+    } else {
+        StatusCode::OK
+    };
+    let challenge = outcome.invalid_token.then_some(r#"Bearer error="invalid_token""#);
+    respond(format, status, outcome.body, challenge)
+}
+
+/// What one operation produced.
+struct Outcome {
+    body: Json,
+    /// Failed before execution (parse, validation, limits): no `data` entry.
+    request_error: bool,
+    invalid_token: bool,
+}
+
+/// Checks limits, parses, and executes one operation.
+async fn run(http: &HttpState, headers: &HeaderMap, params: Params) -> Outcome {
+    let request_id = headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let limits = &http.app.config.graphql_limits;
+    let refused = |code: &str, message: String| Outcome {
+        body: serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }),
+        request_error: true,
+        invalid_token: false,
+    };
+    if let Err(message) = limits::check_source(&params.query, limits) {
+        return refused("QUERY_TOO_COMPLEX", message);
+    }
+    let document = match parse_query(&params.query) {
+        Ok(document) => document,
+        Err(err) => {
+            let mut error = async_graphql::ServerError::from(err);
+            error
+                .extensions
+                .get_or_insert_with(Default::default)
+                .set("code", "GRAPHQL_PARSE_FAILED");
+            return Outcome {
+                body: serde_json::json!({ "errors": [error] }),
+                request_error: true,
+                invalid_token: false,
+            };
+        }
+    };
+    if let Err(message) = limits::check_document(&document, limits) {
+        return refused("QUERY_TOO_COMPLEX", message);
     }
 
     let auth = caller(headers, &http.app.tokens);
@@ -194,13 +281,17 @@ async fn execute(http: &HttpState, headers: &HeaderMap, format: Format, params: 
     request.set_parsed_query(document);
 
     let shaped = response::shape(http.schema.execute(request).await, &request_id);
-    let status = if shaped.request_error {
-        request_failure_status(format)
-    } else {
-        StatusCode::OK
-    };
-    let challenge = invalid_token.then_some(r#"Bearer error="invalid_token""#);
-    respond(format, status, shaped.body, challenge)
+    Outcome {
+        body: shaped.body,
+        request_error: shaped.request_error,
+        invalid_token,
+    }
+}
+
+/// Whether a GET asks for a mutation or subscription (parse errors are left to `run`).
+fn is_mutation_or_subscription_source(params: &Params) -> bool {
+    parse_query(&params.query)
+        .is_ok_and(|document| is_mutation_or_subscription(&document, params.operation_name.as_deref()))
 }
 
 /// The caller named by `Authorization: Bearer <token>`. A header that is present but not a
@@ -228,11 +319,10 @@ fn request_failure_status(format: Format) -> StatusCode {
     }
 }
 
-fn params_from_body(body: &[u8]) -> Result<Params, String> {
-    let json: Json = serde_json::from_slice(body).map_err(|e| format!("malformed JSON body: {e}"))?;
+fn params_from_json(json: Json) -> Result<Params, String> {
     let mut object = match json {
         Json::Object(object) => object,
-        Json::Array(_) => return Err("batched requests are not supported".into()),
+        Json::Array(_) => return Err("a batch cannot be nested".into()),
         _ => return Err("the body must be a JSON object".into()),
     };
     let query = match object.remove("query") {

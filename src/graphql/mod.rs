@@ -2,6 +2,7 @@
 
 pub mod connection;
 pub mod handler;
+pub mod limits;
 pub mod loaders;
 pub mod response;
 pub mod scalars;
@@ -49,23 +50,27 @@ pub struct MutationRoot(
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
-/// Depth and complexity bounds applied to every request before any resolver runs.
-pub const MAX_DEPTH: usize = 10;
-pub const MAX_COMPLEXITY: usize = 1000;
-pub const MAX_DIRECTIVES_PER_FIELD: usize = 5;
-pub const MAX_RECURSIVE_DEPTH: usize = 32;
-
 fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
     Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
-        .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY)
-        .limit_directives(MAX_DIRECTIVES_PER_FIELD)
-        .limit_recursive_depth(MAX_RECURSIVE_DEPTH)
 }
 
-/// The executable schema, with the shared state resolvers reach through `ContextExt`.
+/// The executable schema with the configured limits, checked before any resolver runs, and
+/// the shared state resolvers reach through `ContextExt`.
 pub fn build_schema(state: AppState) -> AppSchema {
-    builder().data(state).finish()
+    let config = state.config.clone();
+    let limits = config.graphql_limits;
+    let mut schema = builder()
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .limit_directives(limits.max_directives)
+        .limit_recursive_depth(limits.max_recursion);
+    if !config.introspection {
+        schema = schema.disable_introspection();
+    }
+    if !config.suggestions {
+        schema = schema.disable_suggestions();
+    }
+    schema.data(state).finish()
 }
 
 /// The schema in SDL, as committed in `schema.graphql` and printed by `smartsave schema`.

@@ -271,6 +271,7 @@ impl MonthlyReport {
         Ok(category_totals(sums))
     }
     /// The month's largest expenses (at most 100).
+    #[graphql(complexity = "crate::graphql::limits::page_cost(Some(first), None, child_complexity)")]
     async fn top_expenses(&self, #[graphql(default = 5)] first: i32) -> Result<Vec<Transaction>> {
         let limit = page_limit(first, "first").extend()?;
         let rows = service::top_expenses(&self.state.db, self.user_id, self.month, limit)

@@ -211,6 +211,7 @@ pub struct TransactionsQuery;
 impl TransactionsQuery {
     /// The caller's transactions, filtered and ordered (default: newest first).
     #[allow(clippy::too_many_arguments)] // the contract's arguments
+    #[graphql(complexity = "crate::graphql::limits::page_cost(first, last, child_complexity)")]
     async fn transactions(
         &self,
         ctx: &Context<'_>,

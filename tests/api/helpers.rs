@@ -210,6 +210,7 @@ pub fn test_config(vars: &[(&str, &str)]) -> Config {
         ("BIND_ADDR", "127.0.0.1:0"),
         ("JWT_SECRET", TEST_JWT_SECRET),
         ("SHUTDOWN_TIMEOUT", "1s"),
+        ("APP_ENV", "development"),
     ];
     Config::from_lookup(|key| {
         vars.iter()
