@@ -6,19 +6,13 @@ use std::{future::Future, io, net::SocketAddr, sync::Arc, time::Duration};
 use axum::{
     Json, Router,
     extract::{DefaultBodyLimit, State},
-    http::{Request, StatusCode},
+    http::StatusCode,
     response::{IntoResponse, Response},
     routing::get,
 };
 use sea_orm::{DatabaseConnection, DbErr};
 use serde_json::json;
 use tokio::net::TcpListener;
-use tower::ServiceBuilder;
-use tower_http::{
-    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
-    trace::{DefaultOnResponse, TraceLayer},
-};
-use tracing::Level;
 
 use crate::{
     auth::{TokenService, password},
@@ -62,42 +56,26 @@ pub enum StartError {
     Database(#[from] DbErr),
 }
 
-/// Largest accepted GraphQL request body.
-pub const GRAPHQL_BODY_LIMIT: usize = 12 * 1024 * 1024;
-
 /// How long `/health` waits for the database before answering 503.
 const HEALTH_DB_TIMEOUT: Duration = Duration::from_secs(2);
 
 pub fn router(state: AppState) -> Router {
     let schema = graphql::build_schema(state.clone());
-    Router::new()
+    let router = Router::new()
         .route(
             "/graphql",
             get(graphql::handler::get)
                 .post(graphql::handler::post)
                 // Imports carry up to 5 MB of CSV, which JSON escaping can nearly double.
-                .layer(DefaultBodyLimit::max(GRAPHQL_BODY_LIMIT)),
+                .layer(DefaultBodyLimit::max(crate::web::BODY_LIMIT)),
         )
         .route("/health", get(health))
         .route("/export/transactions.csv", get(crate::transfer::http::transactions_csv))
-        .with_state(HttpState { app: state, schema })
-        .layer(
-            ServiceBuilder::new()
-                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-                .layer(
-                    TraceLayer::new_for_http()
-                        .make_span_with(|request: &Request<_>| {
-                            let request_id = request
-                                .headers()
-                                .get("x-request-id")
-                                .and_then(|v| v.to_str().ok())
-                                .unwrap_or_default();
-                            tracing::info_span!("http", method = %request.method(), path = %request.uri().path(), request_id = %request_id)
-                        })
-                        .on_response(DefaultOnResponse::new().level(Level::INFO)),
-                )
-                .layer(PropagateRequestIdLayer::x_request_id()),
-        )
+        .with_state(HttpState {
+            app: state.clone(),
+            schema,
+        });
+    crate::web::harden(router, &state.config)
 }
 
 /// Liveness with a database ping: 200 when the database answers within 2 s, else 503.

@@ -29,6 +29,8 @@ pub struct Config {
     pub database_max_connections: u32,
     pub database_acquire_timeout: Duration,
     pub shutdown_timeout: Duration,
+    /// How long a request may take before it is answered 408.
+    pub request_timeout: Duration,
     pub graphql_limits: Limits,
     /// Schema introspection; off in production unless enabled.
     pub introspection: bool,
@@ -113,14 +115,20 @@ impl Config {
             ));
         }
 
-        let cors_allowed_origins = get("CORS_ALLOWED_ORIGINS")
+        let cors_allowed_origins: Vec<String> = get("CORS_ALLOWED_ORIGINS")
             .map(|v| {
                 v.split(',')
-                    .map(|o| o.trim().to_owned())
+                    .map(|o| o.trim().trim_end_matches('/').to_owned())
                     .filter(|o| !o.is_empty())
                     .collect()
             })
             .unwrap_or_default();
+        if let Some(bad) = cors_allowed_origins.iter().find(|o| !is_origin(o)) {
+            return Err(invalid(
+                "CORS_ALLOWED_ORIGINS",
+                format!("{bad:?} is not an origin such as https://app.example.com"),
+            ));
+        }
 
         let database_max_connections = match get("DATABASE_MAX_CONNECTIONS") {
             None => 10,
@@ -162,6 +170,7 @@ impl Config {
             database_max_connections,
             database_acquire_timeout: duration(&get, "DATABASE_ACQUIRE_TIMEOUT", Duration::from_secs(3))?,
             shutdown_timeout: duration(&get, "SHUTDOWN_TIMEOUT", Duration::from_secs(10))?,
+            request_timeout: duration(&get, "REQUEST_TIMEOUT", Duration::from_secs(30))?,
             graphql_limits,
             introspection: flag(&get, "GRAPHQL_INTROSPECTION", !production)?,
             graphiql: flag(&get, "GRAPHIQL_ENABLED", !production)?,
@@ -190,6 +199,14 @@ fn duration(
         Err(_) => humantime::parse_duration(&value).map_err(|e| e.to_string()),
     };
     parsed.map_err(|e| invalid(name, format!("expected seconds or a duration such as 15m ({e})")))
+}
+
+/// `scheme://host[:port]` with no path, as browsers send in `Origin`.
+fn is_origin(value: &str) -> bool {
+    let Some((scheme, rest)) = value.split_once("://") else {
+        return false;
+    };
+    matches!(scheme, "http" | "https") && !rest.is_empty() && !rest.contains(['/', '*', ' ', '?', '#'])
 }
 
 /// A whole number within `range`.
@@ -282,6 +299,22 @@ mod tests {
         assert!(opened.introspection && opened.graphiql && !opened.suggestions);
         let dev = config(&[]).expect("valid");
         assert!(dev.introspection && dev.graphiql && dev.suggestions);
+    }
+
+    #[test]
+    fn cors_origins_must_be_origins() {
+        let c = config(&[(
+            "CORS_ALLOWED_ORIGINS",
+            "https://app.example.com, http://localhost:5173/",
+        )])
+        .expect("valid");
+        assert_eq!(
+            c.cors_allowed_origins,
+            ["https://app.example.com", "http://localhost:5173"]
+        );
+        for bad in ["*", "app.example.com", "https://app.example.com/path", "ftp://x"] {
+            assert!(config(&[("CORS_ALLOWED_ORIGINS", bad)]).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod transactions;
 pub mod transfer;
 pub mod users;
 pub mod validate;
+pub mod web;
 
 pub use app::{AppState, Application};
 pub use config::Config;

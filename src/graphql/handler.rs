@@ -156,7 +156,8 @@ pub async fn get(
                     "GraphiQL is disabled here",
                 );
             }
-            return Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response();
+            let page = Html(GraphiQLSource::build().endpoint("/graphql").finish());
+            return ([(header::CONTENT_SECURITY_POLICY, crate::web::GRAPHIQL_CSP)], page).into_response();
         }
         let format = negotiate(&headers).unwrap_or(Format::Json);
         return bad(

@@ -20,3 +20,4 @@ mod schema;
 mod tokens;
 mod transactions;
 mod transfer;
+mod web;
