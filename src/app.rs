@@ -19,6 +19,7 @@ use crate::{
     config::Config,
     db,
     graphql::{self, AppSchema},
+    rate_limit::RateLimiter,
 };
 
 /// Services shared by every request; cheap to clone.
@@ -27,15 +28,17 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
     pub tokens: Arc<TokenService>,
+    pub limiter: Arc<RateLimiter>,
 }
 
 impl AppState {
-    pub fn new(db: DatabaseConnection, config: Config) -> Self {
+    pub fn new(db: DatabaseConnection, config: Config, limiter: RateLimiter) -> Self {
         let tokens = Arc::new(TokenService::new(&config.jwt_secret, config.access_token_ttl));
         AppState {
             db,
             config: Arc::new(config),
             tokens,
+            limiter: Arc::new(limiter),
         }
     }
 }
@@ -54,6 +57,8 @@ pub enum StartError {
     Bind { addr: SocketAddr, source: io::Error },
     #[error("database: {0}")]
     Database(#[from] DbErr),
+    #[error("redis (REDIS_URL): {0}")]
+    Redis(#[from] redis::RedisError),
 }
 
 /// How long `/health` waits for the database before answering 503.
@@ -121,9 +126,10 @@ impl Application {
             .await
             .map_err(|source| StartError::Bind { addr, source })?;
         let shutdown_timeout = config.shutdown_timeout;
+        let limiter = RateLimiter::from_config(&config).await?;
         Ok(Application {
             listener,
-            router: router(AppState::new(db, config)),
+            router: router(AppState::new(db, config, limiter)),
             shutdown_timeout,
         })
     }
@@ -136,7 +142,8 @@ impl Application {
     /// the configured shutdown timeout.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
-        let server = axum::serve(self.listener, self.router).with_graceful_shutdown(async move {
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        let server = axum::serve(self.listener, service).with_graceful_shutdown(async move {
             shutdown.await;
             tracing::info!("shutting down: no new connections, finishing in-flight requests");
             let _ = stopping_tx.send(());

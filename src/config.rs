@@ -4,7 +4,7 @@ use std::{net::SocketAddr, time::Duration};
 
 use secrecy::SecretString;
 
-use crate::graphql::limits::Limits;
+use crate::{graphql::limits::Limits, rate_limit::Quotas};
 
 /// Where the service runs; production turns on the strict defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +32,11 @@ pub struct Config {
     /// How long a request may take before it is answered 408.
     pub request_timeout: Duration,
     pub graphql_limits: Limits,
+    pub rate_limits: Quotas,
+    /// Namespace of this deployment's keys in Redis.
+    pub redis_prefix: String,
+    /// Whether X-Forwarded-For names the client (only behind a proxy you run).
+    pub trust_proxy_headers: bool,
     /// Schema introspection; off in production unless enabled.
     pub introspection: bool,
     /// The GraphiQL page at GET /graphql; off in production unless enabled.
@@ -172,6 +177,19 @@ impl Config {
             shutdown_timeout: duration(&get, "SHUTDOWN_TIMEOUT", Duration::from_secs(10))?,
             request_timeout: duration(&get, "REQUEST_TIMEOUT", Duration::from_secs(30))?,
             graphql_limits,
+            rate_limits: Quotas {
+                auth_per_ip: count(&get, "RATE_LIMIT_AUTH_PER_IP", 20, 1..=100_000)?
+                    .try_into()
+                    .unwrap_or(u32::MAX),
+                auth_per_account: count(&get, "RATE_LIMIT_AUTH_PER_ACCOUNT", 5, 1..=100_000)?
+                    .try_into()
+                    .unwrap_or(u32::MAX),
+                per_user: count(&get, "RATE_LIMIT_PER_USER", 600, 1..=1_000_000)?
+                    .try_into()
+                    .unwrap_or(u32::MAX),
+            },
+            redis_prefix: get("REDIS_PREFIX").unwrap_or_else(|| "smartsave".into()),
+            trust_proxy_headers: flag(&get, "TRUST_PROXY_HEADERS", false)?,
             introspection: flag(&get, "GRAPHQL_INTROSPECTION", !production)?,
             graphiql: flag(&get, "GRAPHIQL_ENABLED", !production)?,
             suggestions: flag(&get, "GRAPHQL_SUGGESTIONS", !production)?,

@@ -16,6 +16,7 @@ pub mod money;
 pub mod ownership;
 pub mod pagination;
 pub mod periods;
+pub mod rate_limit;
 pub mod reports;
 pub mod telemetry;
 pub mod transactions;

@@ -3,7 +3,11 @@
 use async_graphql::{Context, InputObject, Object, Result, ResultExt, SimpleObject};
 
 use crate::{
+    app::AppState,
     auth::{ContextExt, RequestAuth, service},
+    error::AppResult,
+    graphql::handler::ClientIp,
+    rate_limit::Rule,
     users::graphql::{FinancialSettingsInput, PreferencesInput, User},
 };
 
@@ -69,6 +73,22 @@ pub struct ChangePasswordInput {
     new_password: String,
 }
 
+/// Counts a sign-in attempt against the client IP's quota and, given an email, the
+/// account's: guessing passwords or stuffing credentials gets RATE_LIMITED quickly.
+async fn throttle<'a>(ctx: &'a Context<'_>, email: Option<&str>) -> AppResult<&'a AppState> {
+    let state = ctx.state()?;
+    if let Ok(ClientIp(Some(ip))) = ctx.data::<ClientIp>() {
+        state.limiter.check(Rule::AuthPerIp, &ip.to_string()).await?;
+    }
+    if let Some(email) = email {
+        state
+            .limiter
+            .check(Rule::AuthPerAccount, &email.trim().to_lowercase())
+            .await?;
+    }
+    Ok(state)
+}
+
 #[derive(Default)]
 pub struct AuthMutation;
 
@@ -76,7 +96,7 @@ pub struct AuthMutation;
 impl AuthMutation {
     /// Creates an account and signs it in. A taken email is CONFLICT.
     async fn register(&self, ctx: &Context<'_>, input: RegisterInput) -> Result<AuthPayload> {
-        let state = ctx.state().extend()?;
+        let state = throttle(ctx, Some(&input.email)).await.extend()?;
         let registration = service::Registration {
             email: input.email,
             password: input.password.into(),
@@ -90,7 +110,7 @@ impl AuthMutation {
 
     /// Signs in with email and password. Wrong credentials are UNAUTHENTICATED.
     async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> Result<AuthPayload> {
-        let state = ctx.state().extend()?;
+        let state = throttle(ctx, Some(&input.email)).await.extend()?;
         service::login(state, &input.email, input.password.into())
             .await
             .map(Into::into)
@@ -100,7 +120,7 @@ impl AuthMutation {
     /// Exchanges a refresh token for new tokens. Each refresh token works once; presenting a
     /// used one again signs out that whole session.
     async fn refresh_token(&self, ctx: &Context<'_>, refresh_token: String) -> Result<AuthPayload> {
-        let state = ctx.state().extend()?;
+        let state = throttle(ctx, None).await.extend()?;
         service::refresh(state, &refresh_token).await.map(Into::into).extend()
     }
 

@@ -13,17 +13,19 @@ use async_graphql::{
 };
 use axum::{
     body::Bytes,
-    extract::{Query, State, rejection::QueryRejection},
+    extract::{ConnectInfo, Query, State, rejection::QueryRejection},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{Html, IntoResponse, Response},
 };
 use serde::Deserialize;
 use serde_json::{Map, Value as Json};
+use std::net::SocketAddr;
 
 use crate::{
     app::HttpState,
     auth::{RequestAuth, TokenService},
     graphql::{limits, loaders::Loaders, response},
+    rate_limit::{self, Rule},
 };
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=utf-8";
@@ -49,6 +51,10 @@ impl Format {
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
 
+/// The client's address, for per-IP rate limits.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub Option<std::net::IpAddr>);
+
 /// The parameters of one GraphQL request, from a JSON body or a query string.
 struct Params {
     query: String,
@@ -65,7 +71,13 @@ pub struct GetParams {
 }
 
 /// `POST /graphql`: executes any operation from an `application/json` body.
-pub async fn post(State(http): State<HttpState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn post(
+    State(http): State<HttpState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let client = client(&http, peer, &headers);
     let Some(format) = negotiate(&headers) else {
         return not_acceptable();
     };
@@ -89,9 +101,9 @@ pub async fn post(State(http): State<HttpState>, headers: HeaderMap, body: Bytes
         }
     };
     match json {
-        Json::Array(operations) => execute_batch(&http, &headers, format, operations).await,
+        Json::Array(operations) => execute_batch(&http, &headers, client, format, operations).await,
         single => match params_from_json(single) {
-            Ok(params) => execute(&http, &headers, format, params, false).await,
+            Ok(params) => execute(&http, &headers, client, format, params, false).await,
             Err(message) => bad(format, StatusCode::BAD_REQUEST, "BAD_REQUEST", &message),
         },
     }
@@ -99,7 +111,13 @@ pub async fn post(State(http): State<HttpState>, headers: HeaderMap, body: Bytes
 
 /// A JSON array of operations, when enabled (GRAPHQL_MAX_BATCH > 0): at most that many,
 /// run one after another so a batch cannot multiply concurrency.
-async fn execute_batch(http: &HttpState, headers: &HeaderMap, format: Format, operations: Vec<Json>) -> Response {
+async fn execute_batch(
+    http: &HttpState,
+    headers: &HeaderMap,
+    client: ClientIp,
+    format: Format,
+    operations: Vec<Json>,
+) -> Response {
     let max = http.app.config.graphql_limits.max_batch;
     if max == 0 {
         return bad(
@@ -120,17 +138,24 @@ async fn execute_batch(http: &HttpState, headers: &HeaderMap, format: Format, op
     let mut results = Vec::with_capacity(operations.len());
     for operation in operations {
         let body = match params_from_json(operation) {
-            Ok(params) => run(http, headers, params).await.body,
+            Ok(params) => run(http, headers, client, params).await.body,
             Err(message) => response::request_error("BAD_REQUEST", &message),
         };
         results.push(body);
     }
-    respond(format, StatusCode::OK, Json::Array(results), None)
+    let body = Json::Array(results);
+    let status = if rate_limited(&body).is_some() {
+        StatusCode::TOO_MANY_REQUESTS
+    } else {
+        StatusCode::OK
+    };
+    respond(format, status, body, None)
 }
 
 /// `GET /graphql`: GraphiQL for a browser, otherwise a query (never a mutation).
 pub async fn get(
     State(http): State<HttpState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     query: Result<Query<GetParams>, QueryRejection>,
 ) -> Response {
@@ -182,9 +207,11 @@ pub async fn get(
             );
         }
     };
+    let client = client(&http, peer, &headers);
     execute(
         &http,
         &headers,
+        client,
         format,
         Params {
             query,
@@ -196,7 +223,14 @@ pub async fn get(
     .await
 }
 
-async fn execute(http: &HttpState, headers: &HeaderMap, format: Format, params: Params, is_get: bool) -> Response {
+async fn execute(
+    http: &HttpState,
+    headers: &HeaderMap,
+    client: ClientIp,
+    format: Format,
+    params: Params,
+    is_get: bool,
+) -> Response {
     if is_get && is_mutation_or_subscription_source(&params) {
         let mut response = bad(
             format,
@@ -209,8 +243,10 @@ async fn execute(http: &HttpState, headers: &HeaderMap, format: Format, params: 
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    let outcome = run(http, headers, params).await;
-    let status = if outcome.request_error {
+    let outcome = run(http, headers, client, params).await;
+    let status = if rate_limited(&outcome.body).is_some() {
+        StatusCode::TOO_MANY_REQUESTS
+    } else if outcome.request_error {
         request_failure_status(format)
     } else {
         StatusCode::OK
@@ -228,7 +264,7 @@ struct Outcome {
 }
 
 /// Checks limits, parses, and executes one operation.
-async fn run(http: &HttpState, headers: &HeaderMap, params: Params) -> Outcome {
+async fn run(http: &HttpState, headers: &HeaderMap, client: ClientIp, params: Params) -> Outcome {
     let request_id = headers
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
@@ -264,6 +300,18 @@ async fn run(http: &HttpState, headers: &HeaderMap, params: Params) -> Outcome {
 
     let auth = caller(headers, &http.app.tokens);
     let invalid_token = matches!(auth, RequestAuth::Invalid);
+    if let RequestAuth::User(user) = &auth
+        && let Err(err) = http.app.limiter.check(Rule::PerUser, &user.id.to_string()).await
+    {
+        use async_graphql::ErrorExtensions;
+        let error = err.extend();
+        let body = serde_json::json!({ "errors": [{ "message": error.message, "extensions": error.extensions }] });
+        return Outcome {
+            body,
+            request_error: true,
+            invalid_token,
+        };
+    }
     // Loaders are per request and per caller: their caches must never cross users.
     let loaders = match &auth {
         RequestAuth::User(user) => Some(Loaders::new(http.app.db.clone(), user.id)),
@@ -272,6 +320,7 @@ async fn run(http: &HttpState, headers: &HeaderMap, params: Params) -> Outcome {
     let mut request = Request::new(params.query)
         .variables(Variables::from_json(Json::Object(params.variables)))
         .data(auth)
+        .data(client)
         .data(RequestId(request_id.clone()));
     if let Some(loaders) = loaders {
         request = request.data(loaders);
@@ -410,13 +459,44 @@ fn accepts_html(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.contains("text/html"))
 }
 
+/// The longest `retryAfter` of any RATE_LIMITED error in a response body (or a batch of them).
+fn rate_limited(body: &Json) -> Option<u64> {
+    let bodies = match body {
+        Json::Array(items) => items.iter().collect(),
+        single => vec![single],
+    };
+    bodies
+        .into_iter()
+        .filter_map(|b| b["errors"].as_array())
+        .flatten()
+        .filter(|e| e["extensions"]["code"] == "RATE_LIMITED")
+        .map(|e| e["extensions"]["retryAfter"].as_u64().unwrap_or(60))
+        .max()
+}
+
+/// The client's address for rate limits.
+fn client(http: &HttpState, peer: SocketAddr, headers: &HeaderMap) -> ClientIp {
+    let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    ClientIp(rate_limit::client_ip(
+        Some(peer.ip()),
+        forwarded,
+        http.app.config.trust_proxy_headers,
+    ))
+}
+
 fn respond(format: Format, status: StatusCode, body: Json, challenge: Option<&'static str>) -> Response {
+    let retry_after = rate_limited(&body);
     let mut response = (
         status,
         [(header::CONTENT_TYPE, format.content_type())],
         body.to_string(),
     )
         .into_response();
+    if let Some(seconds) = retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
     if let Some(challenge) = challenge {
         response
             .headers_mut()

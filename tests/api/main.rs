@@ -15,6 +15,7 @@ mod http;
 mod limits;
 mod migrations;
 mod ownership;
+mod rate_limits;
 mod reports;
 mod schema;
 mod tokens;
