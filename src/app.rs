@@ -75,7 +75,9 @@ pub fn router(state: AppState) -> Router {
                 .layer(DefaultBodyLimit::max(crate::web::BODY_LIMIT)),
         )
         .route("/health", get(health))
+        .route("/metrics", get(crate::metrics::render))
         .route("/export/transactions.csv", get(crate::transfer::http::transactions_csv))
+        .route_layer(axum::middleware::from_fn(crate::metrics::track_http))
         .with_state(HttpState {
             app: state.clone(),
             schema,
@@ -121,6 +123,7 @@ impl Application {
             tracing::warn!("JWT_SECRET is not set: using a random secret; tokens will not survive a restart");
         }
         password::warm_up().await;
+        crate::metrics::init();
         let addr = config.bind_addr;
         let listener = TcpListener::bind(addr)
             .await

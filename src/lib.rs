@@ -12,6 +12,7 @@ pub mod error;
 pub mod goals;
 pub mod graphql;
 pub mod ids;
+pub mod metrics;
 pub mod money;
 pub mod ownership;
 pub mod pagination;

@@ -166,6 +166,7 @@ impl RateLimiter {
             None => Ok(()),
             Some(wait) => {
                 tracing::warn!(rule = rule.name(), "rate limited");
+                crate::metrics::rate_limited(rule.name());
                 Err(AppError::RateLimited {
                     retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
                 })

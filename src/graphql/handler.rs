@@ -20,6 +20,7 @@ use axum::{
 use serde::Deserialize;
 use serde_json::{Map, Value as Json};
 use std::net::SocketAddr;
+use tracing::Instrument;
 
 use crate::{
     app::HttpState,
@@ -312,6 +313,10 @@ async fn run(http: &HttpState, headers: &HeaderMap, client: ClientIp, params: Pa
             invalid_token,
         };
     }
+    let user_id = match &auth {
+        RequestAuth::User(user) => Some(user.id),
+        _ => None,
+    };
     // Loaders are per request and per caller: their caches must never cross users.
     let loaders = match &auth {
         RequestAuth::User(user) => Some(Loaders::new(http.app.db.clone(), user.id)),
@@ -328,13 +333,86 @@ async fn run(http: &HttpState, headers: &HeaderMap, client: ClientIp, params: Pa
     if let Some(name) = params.operation_name {
         request = request.operation_name(name);
     }
+    let label = operation_label(&document, request.operation_name.as_deref());
     request.set_parsed_query(document);
 
-    let shaped = response::shape(http.schema.execute(request).await, &request_id);
+    // One span per operation: name, caller, duration and outcome in every log line under it.
+    let span = tracing::info_span!(
+        "graphql",
+        operation = %label,
+        operation_name = request.operation_name.as_deref().unwrap_or_default(),
+        user_id = tracing::field::Empty,
+        outcome = tracing::field::Empty,
+        duration_ms = tracing::field::Empty,
+    );
+    if let Some(user_id) = user_id {
+        span.record("user_id", tracing::field::display(user_id));
+    }
+    let started = std::time::Instant::now();
+    let executed = http.schema.execute(request).instrument(span.clone()).await;
+    let outcome = outcome_of(&executed);
+    let elapsed = started.elapsed();
+    span.record("outcome", outcome);
+    span.record("duration_ms", elapsed.as_millis() as u64);
+    tracing::info!(parent: &span, "graphql operation");
+    crate::metrics::graphql_operation(&label, outcome, elapsed.as_secs_f64());
+
+    let shaped = response::shape(executed, &request_id);
     Outcome {
         body: shaped.body,
         request_error: shaped.request_error,
         invalid_token,
+    }
+}
+
+/// "query budgets", "mutation login": the operation type and first root field, a label
+/// bounded by the schema (client-chosen operation names would let metrics grow unbounded).
+fn operation_label(document: &ExecutableDocument, name: Option<&str>) -> String {
+    use async_graphql::parser::types::Selection;
+    let operation = match (&document.operations, name) {
+        (DocumentOperations::Single(op), _) => Some(op),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name),
+        (DocumentOperations::Multiple(ops), None) => ops.values().next(),
+    };
+    let Some(operation) = operation else {
+        return "unknown".into();
+    };
+    let kind = match operation.node.ty {
+        OperationType::Query => "query",
+        OperationType::Mutation => "mutation",
+        OperationType::Subscription => "subscription",
+    };
+    let field = operation
+        .node
+        .selection_set
+        .node
+        .items
+        .iter()
+        .find_map(|s| match &s.node {
+            Selection::Field(field) => Some(field.node.name.node.to_string()),
+            _ => None,
+        });
+    format!("{kind} {}", field.unwrap_or_else(|| "fragment".into()))
+}
+
+/// "ok", or the code of the first error.
+fn outcome_of(response: &async_graphql::Response) -> &'static str {
+    let Some(error) = response.errors.first() else {
+        return "ok";
+    };
+    match error.extensions.as_ref().and_then(|e| e.get("code")) {
+        Some(async_graphql::Value::String(code)) => match code.as_str() {
+            "UNAUTHENTICATED" => "unauthenticated",
+            "FORBIDDEN" => "forbidden",
+            "NOT_FOUND" => "not_found",
+            "BAD_USER_INPUT" => "bad_user_input",
+            "CONFLICT" => "conflict",
+            "RATE_LIMITED" => "rate_limited",
+            "SERVICE_UNAVAILABLE" => "service_unavailable",
+            "INTERNAL_SERVER_ERROR" => "internal_error",
+            _ => "error",
+        },
+        _ => "error",
     }
 }
 

@@ -14,6 +14,7 @@ mod helpers;
 mod http;
 mod limits;
 mod migrations;
+mod observability;
 mod ownership;
 mod rate_limits;
 mod reports;
