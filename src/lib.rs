@@ -11,6 +11,7 @@ pub mod entities;
 pub mod error;
 pub mod goals;
 pub mod graphql;
+pub mod idempotency;
 pub mod ids;
 pub mod metrics;
 pub mod money;

@@ -20,6 +20,7 @@ mod m20261121_000007_create_goal_contributions;
 mod m20261121_000008_create_achievements;
 mod m20261121_000009_create_goal_milestones;
 mod m20261121_000010_add_transaction_search_text;
+mod m20261121_000011_create_idempotency_keys;
 
 /// Runs every migration in order; used on start-up and by `smartsave migrate`.
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000008_create_achievements::Migration),
             Box::new(m20261121_000009_create_goal_milestones::Migration),
             Box::new(m20261121_000010_add_transaction_search_text::Migration),
+            Box::new(m20261121_000011_create_idempotency_keys::Migration),
         ]
     }
 }

@@ -6,6 +6,7 @@ pub mod budget_categories;
 pub mod budgets;
 pub mod goal_contributions;
 pub mod goal_milestones;
+pub mod idempotency_keys;
 pub mod refresh_tokens;
 pub mod savings_goals;
 pub mod transactions;

@@ -25,7 +25,9 @@ use tracing::Instrument;
 use crate::{
     app::HttpState,
     auth::{RequestAuth, TokenService},
+    error::AppError,
     graphql::{limits, loaders::Loaders, response},
+    idempotency::{self, Claim},
     rate_limit::{self, Rule},
 };
 
@@ -244,7 +246,15 @@ async fn execute(
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
+    if !is_get && let Some(key) = headers.get(IDEMPOTENCY_KEY) {
+        return execute_once(http, headers, client, format, params, key).await;
+    }
     let outcome = run(http, headers, client, params).await;
+    respond_with(format, outcome)
+}
+
+/// The response for one operation's outcome.
+fn respond_with(format: Format, outcome: Outcome) -> Response {
     let status = if rate_limited(&outcome.body).is_some() {
         StatusCode::TOO_MANY_REQUESTS
     } else if outcome.request_error {
@@ -254,6 +264,88 @@ async fn execute(
     };
     let challenge = outcome.invalid_token.then_some(r#"Bearer error="invalid_token""#);
     respond(format, status, outcome.body, challenge)
+}
+
+const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+/// A mutation with an Idempotency-Key runs once per signed-in user and key; retries with
+/// the same body replay the first response (marked `idempotent-replayed: true`).
+async fn execute_once(
+    http: &HttpState,
+    headers: &HeaderMap,
+    client: ClientIp,
+    format: Format,
+    params: Params,
+    key: &HeaderValue,
+) -> Response {
+    let Some(key) = key.to_str().ok().filter(|k| idempotency::valid(k)) else {
+        return bad(
+            format,
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "Idempotency-Key must be 1 to 255 visible ASCII characters",
+        );
+    };
+    // Only a signed-in caller's mutations are remembered; anything else runs as usual.
+    let RequestAuth::User(user) = caller(headers, &http.app.tokens) else {
+        return respond_with(format, run(http, headers, client, params).await);
+    };
+    if !is_mutation_or_subscription_source(&params) {
+        return respond_with(format, run(http, headers, client, params).await);
+    }
+    let variables = Json::Object(params.variables.clone());
+    let hash = idempotency::fingerprint(params.operation_name.as_deref(), &params.query, &variables);
+    match idempotency::claim(&http.app.db, user.id, key, &hash).await {
+        Err(err) => {
+            let status = if matches!(err, AppError::Conflict(_)) {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::SERVICE_UNAVAILABLE
+            };
+            bad(format, status, err.code(), &err.to_string())
+        }
+        Ok(Claim::Replay(stored)) => {
+            let body: Json = serde_json::from_str(&stored).unwrap_or_default();
+            let request_error = body.get("data").is_none();
+            let mut response = respond_with(
+                format,
+                Outcome {
+                    body,
+                    request_error,
+                    invalid_token: false,
+                },
+            );
+            response
+                .headers_mut()
+                .insert("idempotent-replayed", HeaderValue::from_static("true"));
+            response
+        }
+        Ok(Claim::Run(id)) => {
+            let outcome = run(http, headers, client, params).await;
+            // Failures worth retrying free the key; everything else is the answer for good.
+            let stored = if worth_retrying(&outcome.body) {
+                idempotency::release(&http.app.db, id).await
+            } else {
+                idempotency::finish(&http.app.db, id, &outcome.body.to_string()).await
+            };
+            if let Err(err) = stored {
+                tracing::error!(error = %err, "idempotency key not recorded");
+            }
+            respond_with(format, outcome)
+        }
+    }
+}
+
+/// Internal errors, unavailability and rate limits: a retry may well succeed.
+fn worth_retrying(body: &Json) -> bool {
+    body["errors"].as_array().is_some_and(|errors| {
+        errors.iter().any(|e| {
+            matches!(
+                e["extensions"]["code"].as_str(),
+                Some("INTERNAL_SERVER_ERROR" | "SERVICE_UNAVAILABLE" | "RATE_LIMITED")
+            )
+        })
+    })
 }
 
 /// What one operation produced.

@@ -5,7 +5,7 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 use serde_json::json;
 use smartsave::entities::{
     achievements, budget_categories, budgets, budgets::BudgetPeriod, goal_contributions, goal_milestones,
-    savings_goals, savings_goals::GoalStatus, transactions, transactions::TransactionType,
+    idempotency_keys, savings_goals, savings_goals::GoalStatus, transactions, transactions::TransactionType,
 };
 use uuid::Uuid;
 
@@ -154,6 +154,17 @@ async fn own_one_of_everything(app: &TestApp, user_id: Uuid) {
     .insert(&app.db)
     .await
     .expect("milestone");
+    idempotency_keys::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        key: Set("key-1".into()),
+        request_hash: Set("0".repeat(64)),
+        response: Set(Some("{}".into())),
+        created_at: Set(now),
+    }
+    .insert(&app.db)
+    .await
+    .expect("idempotency key");
     achievements::ActiveModel {
         id: Set(Uuid::now_v7()),
         user_id: Set(user_id),
@@ -190,7 +201,7 @@ async fn deleting_the_account_removes_every_row_it_owns_and_nothing_else() {
     for u in [&user, &bystander] {
         own_one_of_everything(&app, u.id.parse().expect("uuid")).await;
     }
-    assert_eq!(rows_per_table(&app, &user.id).await, vec![1; 9]);
+    assert_eq!(rows_per_table(&app, &user.id).await, vec![1; 10]);
 
     let body = app
         .gql(
@@ -200,8 +211,8 @@ async fn deleting_the_account_removes_every_row_it_owns_and_nothing_else() {
         )
         .await;
     assert_eq!(body["data"]["deleteAccount"], true, "{body}");
-    assert_eq!(rows_per_table(&app, &user.id).await, vec![0; 9]);
-    assert_eq!(rows_per_table(&app, &bystander.id).await, vec![1; 9]);
+    assert_eq!(rows_per_table(&app, &user.id).await, vec![0; 10]);
+    assert_eq!(rows_per_table(&app, &bystander.id).await, vec![1; 10]);
     assert_eq!(error_code(&app.login(&user.email, PASSWORD).await), "UNAUTHENTICATED");
 }
 

@@ -18,7 +18,7 @@ use uuid::Uuid;
 pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
 pub const PASSWORD: &str = "Correct1horse";
 /// Every table the migrations create (besides SeaORM's own bookkeeping).
-pub const TABLES: [&str; 9] = [
+pub const TABLES: [&str; 10] = [
     "users",
     "refresh_tokens",
     "budgets",
@@ -28,6 +28,7 @@ pub const TABLES: [&str; 9] = [
     "goal_contributions",
     "achievements",
     "goal_milestones",
+    "idempotency_keys",
 ];
 
 pub struct TestApp {

@@ -12,6 +12,7 @@ mod goals;
 mod health;
 mod helpers;
 mod http;
+mod idempotency;
 mod limits;
 mod migrations;
 mod observability;
