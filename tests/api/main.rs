@@ -19,6 +19,7 @@ mod observability;
 mod ownership;
 mod rate_limits;
 mod reports;
+mod resilience;
 mod schema;
 mod tokens;
 mod transactions;
