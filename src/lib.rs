@@ -3,6 +3,7 @@
 pub mod achievements;
 pub mod app;
 pub mod auth;
+pub mod bench_seed;
 pub mod budgets;
 pub mod config;
 pub mod dashboard;

@@ -27,6 +27,13 @@ enum Command {
     Schema,
     /// Exit 0 when the server at BIND_ADDR answers GET /health with 200 (container checks).
     Healthcheck,
+    /// Load the benchmark dataset (users user1..userN@example.com, password Bench1password),
+    /// replacing earlier benchmark users. Refused when APP_ENV=production.
+    SeedBench {
+        /// How many users.
+        #[arg(long, default_value_t = 1000)]
+        users: usize,
+    },
 }
 
 fn main() -> ExitCode {
@@ -59,6 +66,7 @@ async fn run(command: Command, config: Config) -> ExitCode {
     telemetry::init(config.env);
     let result = match command {
         Command::Migrate => migrate(&config).await,
+        Command::SeedBench { users } => seed_bench(&config, users).await,
         _ => serve(config).await,
     };
     match result {
@@ -88,6 +96,19 @@ async fn migrate(config: &Config) -> Result<(), String> {
         .map_err(|e| format!("migration failed: {e}"))?;
     tracing::info!("migrations applied");
     Ok(())
+}
+
+async fn seed_bench(config: &Config, users: usize) -> Result<(), String> {
+    if config.is_production() {
+        return Err("seed-bench replaces user*@example.com accounts; refused with APP_ENV=production".into());
+    }
+    let connection = db::connect(config).await.map_err(|e| format!("database: {e}"))?;
+    db::migrate(&connection)
+        .await
+        .map_err(|e| format!("migration failed: {e}"))?;
+    smartsave::bench_seed::seed(&connection, users)
+        .await
+        .map_err(|e| format!("seeding failed: {e}"))
 }
 
 /// A dependency-free HTTP probe, so the container image needs no curl.

@@ -5,6 +5,7 @@ mod account;
 mod achievements;
 mod auth;
 mod batching;
+mod bench_seed;
 mod budgets;
 mod cli;
 mod dashboard;
