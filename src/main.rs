@@ -6,6 +6,11 @@ use clap::{Parser, Subcommand};
 use smartsave::{Application, Config, app, db, graphql, telemetry};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+/// mimalloc returns freed memory to the system far more readily than glibc's per-thread
+/// arenas: measured in BENCHMARKS.md.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// SmartSave personal-finance GraphQL API.
 ///
 /// Configuration comes from the environment (see README.md and .env.example). Without
