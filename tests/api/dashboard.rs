@@ -11,6 +11,7 @@ use smartsave::entities::{
 };
 use uuid::Uuid;
 
+use crate::expected::{Lcg, day, money, ratio, ymd};
 use crate::helpers::{PASSWORD, TestApp, create_budget, create_transaction, error_code, error_fields};
 
 const DASHBOARD: &str = "query($month: Date) { dashboard(month: $month) { period { start end } overview { totalIncome totalExpenses net savingsRate totalBudgeted totalSpentInBudgets activeGoals totalSaved achievementPoints } budgets { id } recentTransactions(first: 3) { id } goals { id status } trends(months: 3) { periodStart income expenses net } } }";
@@ -46,51 +47,6 @@ struct Tx {
     cents: i64,
     kind: Kind,
     category: Option<Uuid>,
-}
-
-/// A deterministic pseudo-random sequence (Knuth's MMIX LCG).
-struct Lcg(u64);
-
-impl Lcg {
-    /// A number in `0..n`.
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (self.0 >> 33) % n
-    }
-}
-
-fn day(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
-}
-
-fn ymd(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
-}
-
-/// Cents as the API prints a Decimal: two decimals, "-0.05" for minus five cents.
-fn money(cents: i64) -> String {
-    let sign = if cents < 0 { "-" } else { "" };
-    format!("{sign}{}.{:02}", cents.abs() / 100, cents.abs() % 100)
-}
-
-/// `part / whole` rounded half away from zero to four decimals; 0 when `whole` is 0.
-fn ratio(part: i64, whole: i64) -> f64 {
-    if whole == 0 {
-        return 0.0;
-    }
-    let (mut n, mut d) = (i128::from(part) * 10_000, i128::from(whole));
-    if d < 0 {
-        (n, d) = (-n, -d);
-    }
-    let rounded = if n >= 0 {
-        (2 * n + d) / (2 * d)
-    } else {
-        -((-2 * n + d) / (2 * d))
-    };
-    rounded as f64 / 10_000.0
 }
 
 fn month_start(d: NaiveDate) -> NaiveDate {

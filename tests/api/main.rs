@@ -9,6 +9,7 @@ mod bench_seed;
 mod budgets;
 mod cli;
 mod dashboard;
+mod expected;
 mod goals;
 mod health;
 mod helpers;
