@@ -47,10 +47,6 @@ impl Money {
         self.0
     }
 
-    pub fn to_decimal(self) -> Decimal {
-        Decimal::new(self.0, 2)
-    }
-
     pub fn from_decimal(value: Decimal) -> Result<Self, MoneyError> {
         let normalized = value.normalize();
         if normalized.scale() > 2 {
@@ -68,13 +64,6 @@ impl Money {
 
     pub fn is_negative(self) -> bool {
         self.0 < 0
-    }
-
-    pub fn checked_add(self, other: Money) -> Result<Money, MoneyError> {
-        self.0
-            .checked_add(other.0)
-            .ok_or(MoneyError::OutOfRange)
-            .and_then(Money::from_minor)
     }
 }
 
@@ -180,23 +169,8 @@ mod tests {
     fn minor_units_and_decimals_agree() {
         let m: Money = "1234.56".parse().expect("valid");
         assert_eq!(m.minor(), 123_456);
-        assert_eq!(m.to_decimal().to_string(), "1234.56");
         assert_eq!(Money::from_minor(-5).map(|m| m.to_string()), Ok("-0.05".to_owned()));
         assert_eq!(Money::from_decimal(Decimal::new(1005, 3)), Err(MoneyError::TooPrecise));
-    }
-
-    #[test]
-    fn addition_stays_in_range() {
-        let max = Money::from_minor(MAX_MINOR).expect("max");
-        assert_eq!(
-            max.checked_add(Money::from_minor(1).expect("one")),
-            Err(MoneyError::OutOfRange)
-        );
-        assert_eq!(
-            max.checked_add(Money::from_minor(-1).expect("minus one"))
-                .map(Money::minor),
-            Ok(MAX_MINOR - 1)
-        );
     }
 }
 

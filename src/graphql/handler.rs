@@ -141,7 +141,10 @@ async fn execute_batch(
     let mut results = Vec::with_capacity(operations.len());
     for operation in operations {
         let body = match params_from_json(operation) {
-            Ok(params) => run(http, headers, client, params).await.body,
+            Ok(params) => match prepare(http, params) {
+                Ok(prepared) => run(http, headers, client, prepared).await.body,
+                Err(refused) => refused.body,
+            },
             Err(message) => response::request_error("BAD_REQUEST", &message),
         };
         results.push(body);
@@ -234,7 +237,11 @@ async fn execute(
     params: Params,
     is_get: bool,
 ) -> Response {
-    if is_get && is_mutation_or_subscription_source(&params) {
+    let prepared = match prepare(http, params) {
+        Ok(prepared) => prepared,
+        Err(refused) => return respond_with(format, refused),
+    };
+    if is_get && prepared.is_mutation_or_subscription() {
         let mut response = bad(
             format,
             StatusCode::METHOD_NOT_ALLOWED,
@@ -247,10 +254,9 @@ async fn execute(
         return response;
     }
     if !is_get && let Some(key) = headers.get(IDEMPOTENCY_KEY) {
-        return execute_once(http, headers, client, format, params, key).await;
+        return execute_once(http, headers, client, format, prepared, key).await;
     }
-    let outcome = run(http, headers, client, params).await;
-    respond_with(format, outcome)
+    respond_with(format, run(http, headers, client, prepared).await)
 }
 
 /// The response for one operation's outcome.
@@ -275,7 +281,7 @@ async fn execute_once(
     headers: &HeaderMap,
     client: ClientIp,
     format: Format,
-    params: Params,
+    prepared: Prepared,
     key: &HeaderValue,
 ) -> Response {
     let Some(key) = key.to_str().ok().filter(|k| idempotency::valid(k)) else {
@@ -288,11 +294,12 @@ async fn execute_once(
     };
     // Only a signed-in caller's mutations are remembered; anything else runs as usual.
     let RequestAuth::User(user) = caller(headers, &http.app.tokens) else {
-        return respond_with(format, run(http, headers, client, params).await);
+        return respond_with(format, run(http, headers, client, prepared).await);
     };
-    if !is_mutation_or_subscription_source(&params) {
-        return respond_with(format, run(http, headers, client, params).await);
+    if !prepared.is_mutation_or_subscription() {
+        return respond_with(format, run(http, headers, client, prepared).await);
     }
+    let params = &prepared.params;
     let variables = Json::Object(params.variables.clone());
     let hash = idempotency::fingerprint(params.operation_name.as_deref(), &params.query, &variables);
     match idempotency::claim(&http.app.db, user.id, key, &hash).await {
@@ -302,7 +309,7 @@ async fn execute_once(
             } else {
                 StatusCode::SERVICE_UNAVAILABLE
             };
-            bad(format, status, err.code(), &err.to_string())
+            respond(format, status, response::error_body(&err), None)
         }
         Ok(Claim::Replay(stored)) => {
             let body: Json = serde_json::from_str(&stored).unwrap_or_default();
@@ -321,7 +328,7 @@ async fn execute_once(
             response
         }
         Ok(Claim::Run(id)) => {
-            let outcome = run(http, headers, client, params).await;
+            let outcome = run(http, headers, client, prepared).await;
             // Failures worth retrying free the key; everything else is the answer for good.
             let stored = if worth_retrying(&outcome.body) {
                 idempotency::release(&http.app.db, id).await
@@ -357,20 +364,28 @@ struct Outcome {
 }
 
 /// Checks limits, parses, and executes one operation.
-async fn run(http: &HttpState, headers: &HeaderMap, client: ClientIp, params: Params) -> Outcome {
-    let request_id = headers
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+/// A request whose document passed the size, token and alias limits and parsed.
+struct Prepared {
+    params: Params,
+    document: ExecutableDocument,
+}
+
+impl Prepared {
+    fn is_mutation_or_subscription(&self) -> bool {
+        is_mutation_or_subscription(&self.document, self.params.operation_name.as_deref())
+    }
+}
+
+/// Checks the limits and parses, once per operation; the refusal is a request error.
+fn prepare(http: &HttpState, params: Params) -> Result<Prepared, Outcome> {
     let limits = &http.app.config.graphql_limits;
-    let refused = |code: &str, message: String| Outcome {
-        body: serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }),
+    let refused = |body: Json| Outcome {
+        body,
         request_error: true,
         invalid_token: false,
     };
     if let Err(message) = limits::check_source(&params.query, limits) {
-        return refused("QUERY_TOO_COMPLEX", message);
+        return Err(refused(response::request_error("QUERY_TOO_COMPLEX", &message)));
     }
     let document = match parse_query(&params.query) {
         Ok(document) => document,
@@ -380,27 +395,30 @@ async fn run(http: &HttpState, headers: &HeaderMap, client: ClientIp, params: Pa
                 .extensions
                 .get_or_insert_with(Default::default)
                 .set("code", "GRAPHQL_PARSE_FAILED");
-            return Outcome {
-                body: serde_json::json!({ "errors": [error] }),
-                request_error: true,
-                invalid_token: false,
-            };
+            return Err(refused(serde_json::json!({ "errors": [error] })));
         }
     };
     if let Err(message) = limits::check_document(&document, limits) {
-        return refused("QUERY_TOO_COMPLEX", message);
+        return Err(refused(response::request_error("QUERY_TOO_COMPLEX", &message)));
     }
+    Ok(Prepared { params, document })
+}
 
+/// Executes one prepared operation for the caller the headers name.
+async fn run(http: &HttpState, headers: &HeaderMap, client: ClientIp, prepared: Prepared) -> Outcome {
+    let Prepared { params, document } = prepared;
+    let request_id = headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
     let auth = caller(headers, &http.app.tokens);
     let invalid_token = matches!(auth, RequestAuth::Invalid);
     if let RequestAuth::User(user) = &auth
         && let Err(err) = http.app.limiter.check(Rule::PerUser, &user.id.to_string()).await
     {
-        use async_graphql::ErrorExtensions;
-        let error = err.extend();
-        let body = serde_json::json!({ "errors": [{ "message": error.message, "extensions": error.extensions }] });
         return Outcome {
-            body,
+            body: response::error_body(&err),
             request_error: true,
             invalid_token,
         };
@@ -506,12 +524,6 @@ fn outcome_of(response: &async_graphql::Response) -> &'static str {
         },
         _ => "error",
     }
-}
-
-/// Whether a GET asks for a mutation or subscription (parse errors are left to `run`).
-fn is_mutation_or_subscription_source(params: &Params) -> bool {
-    parse_query(&params.query)
-        .is_ok_and(|document| is_mutation_or_subscription(&document, params.operation_name.as_deref()))
 }
 
 /// The caller named by `Authorization: Bearer <token>`. A header that is present but not a

@@ -51,6 +51,18 @@ pub fn shape(response: async_graphql::Response, request_id: &str) -> Shaped {
     }
 }
 
+/// The body for an `AppError` raised outside a resolver, with the same message and
+/// extensions (code, fields, retryAfter) a resolver's error would carry.
+pub fn error_body(err: &crate::error::AppError) -> Json {
+    use async_graphql::ErrorExtensions;
+    let error = err.extend();
+    let extensions = error
+        .extensions
+        .and_then(|e| serde_json::to_value(e).ok())
+        .unwrap_or_default();
+    json!({ "errors": [{ "message": error.message, "extensions": extensions }] })
+}
+
 /// One error for a request that never reached GraphQL execution.
 pub fn request_error(code: &str, message: &str) -> Json {
     json!({ "errors": [{ "message": message, "extensions": { "code": code } }] })

@@ -158,13 +158,7 @@ pub async fn transactions_csv(
 }
 
 fn error(status: StatusCode, err: &AppError) -> Response {
-    use async_graphql::ErrorExtensions;
-    let graphql_error = err.extend();
-    let extensions = graphql_error
-        .extensions
-        .map(|e| serde_json::to_value(e).unwrap_or_default())
-        .unwrap_or_default();
-    let body = serde_json::json!({ "errors": [{ "message": graphql_error.message, "extensions": extensions }] });
+    let body = crate::graphql::response::error_body(err);
     let mut response = (
         status,
         [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
