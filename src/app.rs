@@ -18,6 +18,7 @@ use crate::{
     auth::{TokenService, password},
     config::Config,
     db,
+    events::EventBus,
     graphql::{self, AppSchema},
     rate_limit::RateLimiter,
 };
@@ -29,16 +30,18 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub tokens: Arc<TokenService>,
     pub limiter: Arc<RateLimiter>,
+    pub events: EventBus,
 }
 
 impl AppState {
-    pub fn new(db: DatabaseConnection, config: Config, limiter: RateLimiter) -> Self {
+    pub fn new(db: DatabaseConnection, config: Config, limiter: RateLimiter, events: EventBus) -> Self {
         let tokens = Arc::new(TokenService::new(&config.jwt_secret, config.access_token_ttl));
         AppState {
             db,
             config: Arc::new(config),
             tokens,
             limiter: Arc::new(limiter),
+            events,
         }
     }
 }
@@ -74,6 +77,8 @@ pub fn router(state: AppState) -> Router {
                 // Imports carry up to 5 MB of CSV, which JSON escaping can nearly double.
                 .layer(DefaultBodyLimit::max(crate::web::BODY_LIMIT)),
         )
+        .route("/graphql/ws", get(graphql::ws::subscribe))
+        .route("/graphiql/{version}/{file}", get(graphql::graphiql::asset))
         .route("/health", get(health))
         .route("/metrics", get(crate::metrics::render))
         .route("/export/transactions.csv", get(crate::transfer::http::transactions_csv))
@@ -132,9 +137,10 @@ impl Application {
             .map_err(|source| StartError::Bind { addr, source })?;
         let shutdown_timeout = config.shutdown_timeout;
         let limiter = RateLimiter::from_config(&config).await?;
+        let events = EventBus::from_config(&config).await?;
         Ok(Application {
             listener,
-            router: router(AppState::new(db, config, limiter)),
+            router: router(AppState::new(db, config, limiter, events)),
             shutdown_timeout,
         })
     }

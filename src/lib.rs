@@ -10,6 +10,7 @@ pub mod dashboard;
 pub mod db;
 pub mod entities;
 pub mod error;
+pub mod events;
 pub mod goals;
 pub mod graphql;
 pub mod idempotency;

@@ -29,11 +29,6 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub const BODY_LIMIT: usize = 12 * 1024 * 1024;
 /// What API responses may load: nothing; and no page may frame them.
 const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
-/// GraphiQL's page loads its scripts and styles from unpkg and talks to this origin.
-pub const GRAPHIQL_CSP: &str = "default-src 'self'; script-src 'self' 'unsafe-inline' https://unpkg.com; \
-     style-src 'self' 'unsafe-inline' https://unpkg.com; img-src 'self' data: https://unpkg.com; \
-     font-src 'self' data: https://unpkg.com; connect-src 'self' ws: wss:; frame-ancestors 'none'";
-
 /// Wraps `router` in every protective layer, outermost first.
 pub fn harden(router: Router, config: &Config) -> Router {
     let security_headers = ServiceBuilder::new()

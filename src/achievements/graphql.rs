@@ -5,7 +5,7 @@ use async_graphql::{Context, ID, Json, Object, Result, ResultExt};
 use crate::{achievements::service, auth::ContextExt, entities::achievements as rows, graphql::scalars::DateTime, ids};
 
 /// A badge the user has unlocked.
-pub struct Achievement(rows::Model);
+pub struct Achievement(pub(crate) rows::Model);
 
 /// A badge the user has unlocked.
 #[Object]

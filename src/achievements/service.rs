@@ -13,18 +13,25 @@ use crate::{
     db,
     entities::achievements::{self, Column, Entity as Achievements},
     error::AppResult,
+    events::{Event, EventBus},
     ownership,
 };
 
-/// Runs after a write that can unlock badges. The write has committed already, so a failure
-/// here is logged, not returned: the next event evaluates again.
-pub async fn after_event(db: &DatabaseConnection, user_id: Uuid) {
-    if let Err(err) = evaluate(db, user_id).await {
-        tracing::warn!(%user_id, error = %err, "achievement evaluation failed");
+/// Runs after a write that can unlock badges, and announces what it unlocked. The write has
+/// committed already, so a failure here is logged, not returned: the next event evaluates again.
+pub async fn after_event(db: &DatabaseConnection, events: &EventBus, user_id: Uuid) {
+    match evaluate(db, user_id).await {
+        Ok(unlocked) => {
+            events
+                .publish(user_id, unlocked.into_iter().map(Event::AchievementUnlocked))
+                .await
+        }
+        Err(err) => tracing::warn!(%user_id, error = %err, "achievement evaluation failed"),
     }
 }
 
-/// Unlocks every earned badge not yet unlocked; returns the new ones.
+/// Unlocks every earned badge not yet unlocked; returns the ones this call unlocked (a racing
+/// call that unlocked the same badge first gets it, not this one).
 pub async fn evaluate(db: &DatabaseConnection, user_id: Uuid) -> AppResult<Vec<achievements::Model>> {
     let stats = stats(db, user_id).await?;
     let unlocked: HashSet<String> = ownership::owned::<Achievements>(user_id)
@@ -63,9 +70,9 @@ pub async fn evaluate(db: &DatabaseConnection, user_id: Uuid) -> AppResult<Vec<a
     let on_conflict = OnConflict::columns([Column::UserId, Column::Kind])
         .do_nothing()
         .to_owned();
-    Achievements::insert_many(rows)
+    let new = Achievements::insert_many(rows)
         .on_conflict(on_conflict)
-        .exec_without_returning(db)
+        .exec_with_returning(db)
         .await?;
     for badge in &new {
         tracing::info!(%user_id, achievement = %badge.kind, "achievement unlocked");

@@ -16,6 +16,8 @@ pub struct AuthUser {
     pub id: Uuid,
     pub email: String,
     pub role: Role,
+    /// When the access token expires (seconds since the epoch); ends long-lived subscriptions.
+    pub expires_at: i64,
 }
 
 /// What the request's `Authorization` header said.

@@ -87,6 +87,7 @@ impl TokenService {
             id: data.claims.sub,
             email: data.claims.email,
             role,
+            expires_at: data.claims.exp,
         })
     }
 }

@@ -392,7 +392,10 @@ impl BudgetsMutation {
             end_date: input.end_date.0,
             categories: input.categories.into_iter().map(Into::into).collect(),
         };
-        service::create(&state.db, caller.id, new).await.map(Budget).extend()
+        service::create(&state.db, &state.events, caller.id, new)
+            .await
+            .map(Budget)
+            .extend()
     }
 
     /// Changes a budget; the result must still have endDate >= startDate.

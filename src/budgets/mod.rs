@@ -1,5 +1,6 @@
 //! Budgets and their categories: what a user plans to spend, and how much they have.
 
+pub mod alerts;
 pub mod graphql;
 pub mod loader;
 pub mod service;

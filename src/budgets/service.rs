@@ -17,6 +17,7 @@ use crate::{
         budgets::{self, BudgetPeriod, Entity as Budgets},
     },
     error::{AppError, AppResult, FieldErrors},
+    events::EventBus,
     money::Money,
     ownership,
     pagination::{Cursor, Keyset, Page, Paged, SortKey},
@@ -71,7 +72,12 @@ pub struct BudgetFilter {
     pub period: Option<BudgetPeriod>,
 }
 
-pub async fn create(db: &DatabaseConnection, user_id: Uuid, new: NewBudget) -> AppResult<budgets::Model> {
+pub async fn create(
+    db: &DatabaseConnection,
+    events: &EventBus,
+    user_id: Uuid,
+    new: NewBudget,
+) -> AppResult<budgets::Model> {
     let mut errors = FieldErrors::default();
     let name = errors.take("input.name", validate::label(&new.name, NAME_MAX));
     let amount = errors.take("input.amount", validate::positive(new.amount));
@@ -110,7 +116,7 @@ pub async fn create(db: &DatabaseConnection, user_id: Uuid, new: NewBudget) -> A
     let budget = budget.insert(&txn).await?;
     Categories::insert_many(categories).exec(&txn).await?;
     txn.commit().await?;
-    crate::achievements::service::after_event(db, user_id).await;
+    crate::achievements::service::after_event(db, events, user_id).await;
     Ok(budget)
 }
 

@@ -72,13 +72,13 @@ pub struct GoalProgress {
 #[derive(SimpleObject)]
 pub struct GoalMilestone {
     /// 25, 50, 75 or 100.
-    percent: i32,
+    pub(crate) percent: i32,
     /// The amount that reaches it (rounded up to the cent).
-    amount: Money,
+    pub(crate) amount: Money,
     /// Whether the goal has ever reached it.
-    reached: bool,
+    pub(crate) reached: bool,
     /// When the goal first reached it.
-    reached_at: Option<DateTime>,
+    pub(crate) reached_at: Option<DateTime>,
 }
 
 /// Money put toward (or, when negative, taken from) a goal.
@@ -311,7 +311,7 @@ impl GoalsMutation {
             target_date: input.target_date.map(|d| d.0),
             initial: input.initial_amount,
         };
-        service::create(&state.db, caller.id, new)
+        service::create(&state.db, &state.events, caller.id, new)
             .await
             .map(SavingsGoal)
             .extend()
@@ -332,7 +332,7 @@ impl GoalsMutation {
             target_date: patch(input.target_date).map(|d| d.map(|d| d.0)),
             status: input.status.map(Into::into),
         };
-        service::update(&state.db, caller.id, id, patch)
+        service::update(&state.db, &state.events, caller.id, id, patch)
             .await
             .map(SavingsGoal)
             .extend()
@@ -352,7 +352,7 @@ impl GoalsMutation {
         let goal_id = ids::parse(&input.goal_id)
             .ok_or(AppError::NotFound("savings goal"))
             .extend()?;
-        service::contribute(&state.db, caller.id, goal_id, input.amount, input.note)
+        service::contribute(&state.db, &state.events, caller.id, goal_id, input.amount, input.note)
             .await
             .map(SavingsGoal)
             .extend()

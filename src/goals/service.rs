@@ -17,6 +17,7 @@ use crate::{
         savings_goals::{self, Column, Entity as Goals, GoalStatus},
     },
     error::{AppError, AppResult, FieldErrors},
+    events::{Event, EventBus, MilestoneReached},
     goals::progress,
     money::{MAX_MINOR, Money},
     ownership,
@@ -45,7 +46,12 @@ pub struct GoalPatch {
     pub status: Option<GoalStatus>,
 }
 
-pub async fn create(db: &DatabaseConnection, user_id: Uuid, new: NewGoal) -> AppResult<savings_goals::Model> {
+pub async fn create(
+    db: &DatabaseConnection,
+    events: &EventBus,
+    user_id: Uuid,
+    new: NewGoal,
+) -> AppResult<savings_goals::Model> {
     let mut errors = FieldErrors::default();
     let name = errors.take("input.name", validate::label(&new.name, NAME_MAX));
     let target = errors.take("input.targetAmount", validate::positive(new.target));
@@ -81,14 +87,16 @@ pub async fn create(db: &DatabaseConnection, user_id: Uuid, new: NewGoal) -> App
             .insert(&txn)
             .await?;
     }
-    record_milestones(&txn, &goal).await?;
+    let reached = record_milestones(&txn, &goal).await?;
     txn.commit().await?;
-    crate::achievements::service::after_event(db, user_id).await;
+    announce_milestones(events, &goal, reached).await;
+    crate::achievements::service::after_event(db, events, user_id).await;
     Ok(goal)
 }
 
 pub async fn update(
     db: &DatabaseConnection,
+    events: &EventBus,
     user_id: Uuid,
     id: Uuid,
     patch: GoalPatch,
@@ -125,9 +133,10 @@ pub async fn update(
     active.updated_at = Set(db::now());
     let txn = db.begin().await?;
     let goal = active.update(&txn).await?;
-    record_milestones(&txn, &goal).await?;
+    let reached = record_milestones(&txn, &goal).await?;
     txn.commit().await?;
-    crate::achievements::service::after_event(db, user_id).await;
+    announce_milestones(events, &goal, reached).await;
+    crate::achievements::service::after_event(db, events, user_id).await;
     Ok(goal)
 }
 
@@ -175,6 +184,7 @@ pub async fn count(db: &DatabaseConnection, user_id: Uuid, status: Option<GoalSt
 /// concurrency: the balance changes in one conditional UPDATE, retried on contention.
 pub async fn contribute(
     db: &DatabaseConnection,
+    events: &EventBus,
     user_id: Uuid,
     goal_id: Uuid,
     amount: Money,
@@ -188,8 +198,9 @@ pub async fn contribute(
         .take("input.note", validate::optional_label(note, NOTE_MAX))
         .flatten();
     errors.finish()?;
-    let goal = db::retry(|| try_contribute(db, user_id, goal_id, amount.minor(), note.clone())).await?;
-    crate::achievements::service::after_event(db, user_id).await;
+    let (goal, reached) = db::retry(|| try_contribute(db, user_id, goal_id, amount.minor(), note.clone())).await?;
+    announce_milestones(events, &goal, reached).await;
+    crate::achievements::service::after_event(db, events, user_id).await;
     Ok(goal)
 }
 
@@ -199,7 +210,7 @@ async fn try_contribute(
     goal_id: Uuid,
     amount: i64,
     note: Option<String>,
-) -> Result<savings_goals::Model, Attempt> {
+) -> Result<(savings_goals::Model, Vec<goal_milestones::Model>), Attempt> {
     let txn = db.begin().await?;
     let balance = Expr::col(Column::CurrentAmount).add(amount);
     let changed = Goals::update_many()
@@ -235,9 +246,9 @@ async fn try_contribute(
         active.status = Set(status);
         active.update(&txn).await?
     };
-    record_milestones(&txn, &goal).await?;
+    let reached = record_milestones(&txn, &goal).await?;
     txn.commit().await?;
-    Ok(goal)
+    Ok((goal, reached))
 }
 
 /// A goal's contributions, newest first.
@@ -284,9 +295,12 @@ pub async fn milestones_of(
         .await?)
 }
 
-/// Records the milestones `goal` has reached and not recorded before; the first crossing
-/// keeps its time.
-async fn record_milestones(db: &impl ConnectionTrait, goal: &savings_goals::Model) -> AppResult<()> {
+/// Records the milestones `goal` has reached and not recorded before, and returns those; the
+/// first crossing keeps its time (a racing writer that recorded one first returns it, not us).
+async fn record_milestones(
+    db: &impl ConnectionTrait,
+    goal: &savings_goals::Model,
+) -> AppResult<Vec<goal_milestones::Model>> {
     let now = db::now();
     let rows: Vec<_> = progress::reached(goal.target_amount, goal.current_amount)
         .map(|percent| goal_milestones::ActiveModel {
@@ -298,16 +312,30 @@ async fn record_milestones(db: &impl ConnectionTrait, goal: &savings_goals::Mode
         })
         .collect();
     if rows.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let on_conflict = OnConflict::columns([goal_milestones::Column::GoalId, goal_milestones::Column::Percent])
         .do_nothing()
         .to_owned();
-    Milestones::insert_many(rows)
+    Ok(Milestones::insert_many(rows)
         .on_conflict(on_conflict)
-        .exec_without_returning(db)
-        .await?;
-    Ok(())
+        .exec_with_returning(db)
+        .await?)
+}
+
+/// Raises a milestone event for each milestone the write that committed `goal` recorded.
+async fn announce_milestones(events: &EventBus, goal: &savings_goals::Model, reached: Vec<goal_milestones::Model>) {
+    let raised = reached.into_iter().map(|milestone| {
+        Event::GoalMilestoneReached(MilestoneReached {
+            goal_id: goal.id,
+            goal_name: goal.name.clone(),
+            percent: milestone.percent,
+            current_amount: goal.current_amount,
+            target_amount: goal.target_amount,
+            reached_at: milestone.reached_at,
+        })
+    });
+    events.publish(goal.user_id, raised).await;
 }
 
 fn ledger_row(user_id: Uuid, goal_id: Uuid, amount: i64, note: Option<String>) -> goal_contributions::ActiveModel {

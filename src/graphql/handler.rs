@@ -5,7 +5,6 @@
 
 use async_graphql::{
     Request, Variables,
-    http::GraphiQLSource,
     parser::{
         parse_query,
         types::{DocumentOperations, ExecutableDocument, OperationType},
@@ -15,7 +14,7 @@ use axum::{
     body::Bytes,
     extract::{ConnectInfo, Query, State, rejection::QueryRejection},
     http::{HeaderMap, HeaderValue, StatusCode, header},
-    response::{Html, IntoResponse, Response},
+    response::{IntoResponse, Response},
 };
 use serde::Deserialize;
 use serde_json::{Map, Value as Json};
@@ -187,8 +186,7 @@ pub async fn get(
                     "GraphiQL is disabled here",
                 );
             }
-            let page = Html(GraphiQLSource::build().endpoint("/graphql").finish());
-            return ([(header::CONTENT_SECURITY_POLICY, crate::web::GRAPHIQL_CSP)], page).into_response();
+            return super::graphiql::page();
         }
         let format = negotiate(&headers).unwrap_or(Format::Json);
         return bad(

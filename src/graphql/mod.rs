@@ -1,13 +1,15 @@
 //! The GraphQL schema (per-domain objects merged), its limits, and the HTTP handler.
 
 pub mod connection;
+pub mod graphiql;
 pub mod handler;
 pub mod limits;
 pub mod loaders;
 pub mod response;
 pub mod scalars;
+pub mod ws;
 
-use async_graphql::{EmptySubscription, MaybeUndefined, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{MaybeUndefined, MergedObject, Schema, SchemaBuilder};
 
 use crate::{
     achievements::graphql::AchievementsQuery,
@@ -15,6 +17,7 @@ use crate::{
     auth::graphql::AuthMutation,
     budgets::graphql::{BudgetsMutation, BudgetsQuery},
     dashboard::graphql::DashboardQuery,
+    events::graphql::SubscriptionRoot,
     goals::graphql::{GoalsMutation, GoalsQuery},
     reports::graphql::ReportsQuery,
     transactions::graphql::{TransactionsMutation, TransactionsQuery},
@@ -48,10 +51,10 @@ pub struct MutationRoot(
     TransferMutation,
 );
 
-pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
-fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
-    Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
+fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
+    Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot)
 }
 
 /// The executable schema with the configured limits, checked before any resolver runs, and

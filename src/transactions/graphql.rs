@@ -270,7 +270,7 @@ impl TransactionsMutation {
             kind: input.kind.into(),
             category_id: category_id(input.category_id),
         };
-        service::create(&state.db, caller.id, new)
+        service::create(&state.db, &state.events, caller.id, new)
             .await
             .map(Transaction)
             .extend()
@@ -293,7 +293,7 @@ impl TransactionsMutation {
             category_id: category_id(input.category_id),
             clear_category: input.clear_category.unwrap_or(false),
         };
-        service::update(&state.db, caller.id, id, patch)
+        service::update(&state.db, &state.events, caller.id, id, patch)
             .await
             .map(Transaction)
             .extend()
@@ -303,6 +303,9 @@ impl TransactionsMutation {
     async fn delete_transaction(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let (state, caller) = ctx.authenticated().extend()?;
         let id = ids::parse(&id).ok_or(AppError::NotFound("transaction")).extend()?;
-        service::delete(&state.db, caller.id, id).await.map(ids::to_id).extend()
+        service::delete(&state.db, &state.events, caller.id, id)
+            .await
+            .map(ids::to_id)
+            .extend()
     }
 }

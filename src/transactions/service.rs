@@ -15,6 +15,7 @@ use crate::{
         transactions::{self, Column, Entity as Transactions, TransactionType},
     },
     error::{AppResult, FieldErrors},
+    events::{ChangeKind, Event, EventBus, TransactionChange},
     money::Money,
     ownership,
     pagination::{Cursor, Keyset, Page, Paged, SortKey},
@@ -95,7 +96,12 @@ impl Ordering {
     }
 }
 
-pub async fn create(db: &DatabaseConnection, user_id: Uuid, new: NewTransaction) -> AppResult<transactions::Model> {
+pub async fn create(
+    db: &DatabaseConnection,
+    events: &EventBus,
+    user_id: Uuid,
+    new: NewTransaction,
+) -> AppResult<transactions::Model> {
     let mut errors = FieldErrors::default();
     let amount = errors.take("input.amount", validate::positive(new.amount));
     let description = errors.take("input.description", validate::label(&new.description, DESCRIPTION_MAX));
@@ -119,19 +125,21 @@ pub async fn create(db: &DatabaseConnection, user_id: Uuid, new: NewTransaction)
     }
     .insert(db)
     .await?;
-    crate::achievements::service::after_event(db, user_id).await;
+    announce(db, events, user_id, ChangeKind::Created, None, Some(&row), row.id).await;
+    crate::achievements::service::after_event(db, events, user_id).await;
     Ok(row)
 }
 
 pub async fn update(
     db: &DatabaseConnection,
+    events: &EventBus,
     user_id: Uuid,
     id: Uuid,
     patch: TransactionPatch,
 ) -> AppResult<transactions::Model> {
-    let row = ownership::get::<Transactions>(db, user_id, id).await?;
+    let before = ownership::get::<Transactions>(db, user_id, id).await?;
     let mut errors = FieldErrors::default();
-    let mut active = row.into_active_model();
+    let mut active = before.clone().into_active_model();
     if let Some(amount) = patch
         .amount
         .and_then(|v| errors.take("input.amount", validate::positive(v)))
@@ -165,11 +173,45 @@ pub async fn update(
     }
     errors.finish()?;
     active.updated_at = Set(db::now());
-    Ok(active.update(db).await?)
+    let after = active.update(db).await?;
+    announce(
+        db,
+        events,
+        user_id,
+        ChangeKind::Updated,
+        Some(&before),
+        Some(&after),
+        id,
+    )
+    .await;
+    Ok(after)
 }
 
-pub async fn delete(db: &DatabaseConnection, user_id: Uuid, id: Uuid) -> AppResult<Uuid> {
-    ownership::delete::<Transactions>(db, user_id, id).await
+pub async fn delete(db: &DatabaseConnection, events: &EventBus, user_id: Uuid, id: Uuid) -> AppResult<Uuid> {
+    let deleted = ownership::delete::<Transactions>(db, user_id, id).await?;
+    announce(db, events, user_id, ChangeKind::Deleted, None, None, deleted).await;
+    Ok(deleted)
+}
+
+/// Raises the change and the budget alerts it caused. The write has committed, so an alert
+/// that cannot be computed is logged, not returned.
+async fn announce(
+    db: &DatabaseConnection,
+    events: &EventBus,
+    user_id: Uuid,
+    kind: ChangeKind,
+    before: Option<&transactions::Model>,
+    after: Option<&transactions::Model>,
+    id: Uuid,
+) {
+    let mut raised = vec![TransactionChange::event(kind, id, after.cloned())];
+    if let Some(after) = after {
+        match budgets::alerts::raised_by(db, user_id, before, after).await {
+            Ok(alerts) => raised.extend(alerts.into_iter().map(Event::BudgetAlert)),
+            Err(err) => tracing::warn!(%user_id, error = %err, "budget alert check failed"),
+        }
+    }
+    events.publish(user_id, raised).await;
 }
 
 pub async fn find(db: &DatabaseConnection, user_id: Uuid, id: Uuid) -> AppResult<Option<transactions::Model>> {

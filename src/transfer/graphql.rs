@@ -90,9 +90,15 @@ impl TransferMutation {
     async fn import_transactions(&self, ctx: &Context<'_>, input: ImportTransactionsInput) -> Result<ImportResult> {
         let (state, caller) = ctx.authenticated().extend()?;
         let ImportFormat::Csv = input.format;
-        let outcome = service::import_csv(&state.db, caller.id, &input.data, input.dry_run.unwrap_or(false))
-            .await
-            .extend()?;
+        let outcome = service::import_csv(
+            &state.db,
+            &state.events,
+            caller.id,
+            &input.data,
+            input.dry_run.unwrap_or(false),
+        )
+        .await
+        .extend()?;
         let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
         Ok(ImportResult {
             imported: count(outcome.imported),

@@ -17,6 +17,7 @@ use crate::{
         transactions::{self, Column, Entity as Transactions, TransactionType},
     },
     error::{AppError, AppResult},
+    events::EventBus,
     money::Money,
     ownership,
     pagination::{Direction, Keyset, Page, Paged, SortKey},
@@ -43,7 +44,13 @@ pub struct ImportOutcome {
 
 /// Validates the file, matches categories by name, skips rows already present, and (unless
 /// `dry_run`) writes the rest in one transaction.
-pub async fn import_csv(db: &DatabaseConnection, user_id: Uuid, data: &str, dry_run: bool) -> AppResult<ImportOutcome> {
+pub async fn import_csv(
+    db: &DatabaseConnection,
+    events: &EventBus,
+    user_id: Uuid,
+    data: &str,
+    dry_run: bool,
+) -> AppResult<ImportOutcome> {
     let categories = CategoryIndex::load(db, user_id).await?;
     let (rows, mut errors) = csv_format::read(data, |name| categories.knows(name))
         .map_err(|e| AppError::invalid("input.data", e.to_string()))?;
@@ -108,7 +115,7 @@ pub async fn import_csv(db: &DatabaseConnection, user_id: Uuid, data: &str, dry_
     }
     txn.commit().await?;
     tracing::info!(%user_id, imported = outcome.imported, skipped = outcome.skipped_duplicates, "transactions imported");
-    crate::achievements::service::after_event(db, user_id).await;
+    crate::achievements::service::after_event(db, events, user_id).await;
     Ok(outcome)
 }
 

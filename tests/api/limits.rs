@@ -123,6 +123,13 @@ async fn production_hides_introspection_graphiql_and_suggestions() {
         .await
         .expect("request");
     assert_eq!(graphiql.status(), 404);
+    let asset = app
+        .client
+        .get(app.url("/graphiql/3.9.0/graphiql.min.js"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(asset.status(), 404, "GraphiQL's assets are off with GraphiQL");
 
     let user = app.register_and_login().await;
     let typo = app.gql("{ me { emai } }", json!({}), Some(&user.access_token)).await;

@@ -23,6 +23,7 @@ mod rate_limits;
 mod reports;
 mod resilience;
 mod schema;
+mod subscriptions;
 mod tokens;
 mod transactions;
 mod transfer;

@@ -54,7 +54,7 @@ async fn every_response_carries_the_security_headers() {
 }
 
 #[tokio::test]
-async fn graphiql_gets_a_policy_that_lets_it_run_but_not_be_framed() {
+async fn graphiql_runs_from_this_origin_only_and_cannot_be_framed() {
     let app = TestApp::spawn().await;
     let page = app
         .client
@@ -65,11 +65,45 @@ async fn graphiql_gets_a_policy_that_lets_it_run_but_not_be_framed() {
         .expect("request");
     let csp = get(&page, "content-security-policy").expect("csp").to_owned();
     assert!(
-        csp.contains("script-src 'self' 'unsafe-inline' https://unpkg.com"),
-        "{csp}"
+        csp.contains("script-src 'self';"),
+        "no inline or third-party scripts: {csp}"
     );
+    assert!(!csp.contains("https:"), "no CDN: {csp}");
     assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
     assert!(csp.contains("connect-src 'self'"), "{csp}");
+
+    // Every script and stylesheet the page links is served here, cacheable and typed.
+    let html = page.text().await.expect("body");
+    let assets: Vec<&str> = html.split('"').filter(|part| part.starts_with("/graphiql/")).collect();
+    assert_eq!(assets.len(), 6, "{html}");
+    for path in assets {
+        let asset = app.client.get(app.url(path)).send().await.expect("asset");
+        assert_eq!(asset.status(), 200, "{path}");
+        let kind = get(&asset, "content-type").expect("content type").to_owned();
+        assert!(
+            kind.starts_with("text/javascript") || kind.starts_with("text/css"),
+            "{path}: {kind}"
+        );
+        assert!(
+            get(&asset, "cache-control").is_some_and(|c| c.contains("immutable")),
+            "{path}"
+        );
+        assert!(!asset.bytes().await.expect("asset body").is_empty(), "{path}");
+    }
+    let unknown = app
+        .client
+        .get(app.url("/graphiql/3.9.0/secrets.js"))
+        .send()
+        .await
+        .expect("asset");
+    assert_eq!(unknown.status(), 404);
+    let other_version = app
+        .client
+        .get(app.url("/graphiql/1.0.0/init.js"))
+        .send()
+        .await
+        .expect("asset");
+    assert_eq!(other_version.status(), 404);
 }
 
 #[tokio::test]

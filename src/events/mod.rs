@@ -1,0 +1,90 @@
+//! Real-time events: what a committed write raises, delivered to its owner's subscriptions
+//! (`budgetAlerts`, `goalMilestoneReached`, `achievementUnlocked`, `transactionChanged`).
+//!
+//! Events are raised after the write commits and never fail it: a subscriber that is not
+//! connected misses them, as with any live feed; the data itself is always in the queries.
+
+pub mod bus;
+pub mod graphql;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::entities::{achievements, transactions};
+
+pub use bus::EventBus;
+
+/// One event for one user.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "event", content = "data", rename_all = "snake_case")]
+pub enum Event {
+    BudgetAlert(BudgetAlert),
+    GoalMilestoneReached(MilestoneReached),
+    AchievementUnlocked(achievements::Model),
+    TransactionChanged(TransactionChange),
+}
+
+/// Whether an alert is about a whole budget or one of its categories.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertScope {
+    Budget,
+    Category,
+}
+
+/// A budget or category whose spending reached `threshold` % of its amount because of
+/// `transaction_id`. Amounts in minor units.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BudgetAlert {
+    pub scope: AlertScope,
+    pub budget_id: Uuid,
+    pub budget_name: String,
+    pub category_id: Option<Uuid>,
+    pub category_name: Option<String>,
+    pub threshold: i32,
+    pub spent: i64,
+    pub amount: i64,
+    pub transaction_id: Uuid,
+    pub raised_at: DateTime<Utc>,
+}
+
+/// A savings goal that reached one of its 25/50/75/100 % milestones. Amounts in minor units.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MilestoneReached {
+    pub goal_id: Uuid,
+    pub goal_name: String,
+    pub percent: i16,
+    pub current_amount: i64,
+    pub target_amount: i64,
+    pub reached_at: DateTime<Utc>,
+}
+
+/// What happened to a transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    Created,
+    Updated,
+    Deleted,
+}
+
+/// A created, updated or deleted transaction; `transaction` is its new state (none when deleted).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransactionChange {
+    pub kind: ChangeKind,
+    pub transaction_id: Uuid,
+    pub transaction: Option<transactions::Model>,
+    pub changed_at: DateTime<Utc>,
+}
+
+impl TransactionChange {
+    pub fn event(kind: ChangeKind, transaction_id: Uuid, transaction: Option<transactions::Model>) -> Event {
+        Event::TransactionChanged(TransactionChange {
+            kind,
+            transaction_id,
+            transaction,
+            changed_at: crate::db::now(),
+        })
+    }
+}
