@@ -74,7 +74,7 @@ pub fn router(state: AppState) -> Router {
             "/graphql",
             get(graphql::handler::get)
                 .post(graphql::handler::post)
-                // Imports carry up to 5 MB of CSV, which JSON escaping can nearly double.
+                // Imports carry up to 8 MB of CSV, which JSON escaping can nearly double.
                 .layer(DefaultBodyLimit::max(crate::web::BODY_LIMIT)),
         )
         .route("/graphql/ws", get(graphql::ws::subscribe))

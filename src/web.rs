@@ -25,8 +25,8 @@ use tracing::Level;
 use crate::config::Config;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-/// Largest accepted request body (an import of 5 MB of CSV after JSON escaping fits).
-pub const BODY_LIMIT: usize = 12 * 1024 * 1024;
+/// Largest accepted request body (an import of 8 MB of CSV after JSON escaping fits).
+pub const BODY_LIMIT: usize = 20 * 1024 * 1024;
 /// What API responses may load: nothing; and no page may frame them.
 const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
 /// Wraps `router` in every protective layer, outermost first.

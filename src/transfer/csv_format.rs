@@ -6,8 +6,8 @@ use chrono::NaiveDate;
 use crate::{entities::transactions::TransactionType, money::Money, validate};
 
 pub const HEADER: [&str; 5] = ["date", "description", "amount", "type", "category"];
-pub const MAX_BYTES: usize = 5 * 1024 * 1024;
-pub const MAX_ROWS: usize = 50_000;
+pub const MAX_BYTES: usize = 8 * 1024 * 1024;
+pub const MAX_ROWS: usize = 100_000;
 const DESCRIPTION_MAX: usize = 500;
 
 /// One valid data row.

@@ -26,7 +26,7 @@ pub enum ExportFormat {
 pub struct ImportTransactionsInput {
     /// The file's format.
     format: ImportFormat,
-    /// The file's text, at most 5 MB and 50,000 rows; header: date,description,amount,type[,category].
+    /// The file's text, at most 8 MB and 100,000 rows; header: date,description,amount,type[,category].
     data: String,
     /// Validate and report, write nothing.
     dry_run: Option<bool>,

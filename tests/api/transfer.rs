@@ -553,9 +553,9 @@ async fn a_file_without_the_required_columns_too_large_or_with_too_many_rows_is_
         }
     }
 
-    // Exactly 5 MB is accepted (checked with a dry run); one byte more is not. The size
+    // Exactly 8 MB is accepted (checked with a dry run); one byte more is not. The size
     // comes from an ignored column, so only the size is wrong.
-    let limit = 5 * 1024 * 1024;
+    let limit = 8 * 1024 * 1024;
     let head = "date,description,amount,type,notes\n";
     let mut data = head.to_owned();
     let mut i = 0;
@@ -579,18 +579,18 @@ async fn a_file_without_the_required_columns_too_large_or_with_too_many_rows_is_
     assert_eq!(data.len(), limit + 1);
     for dry_run in [None, Some(true)] {
         let body = import_body(&app, token, &data, dry_run).await;
-        refused(&body, "5 MB");
+        refused(&body, "8 MB");
     }
     assert_eq!(app.count(COUNT).await, 1);
 
-    // 50,000 data rows are accepted (checked with a dry run); 50,001 are not.
-    let many = format!("{HEADER}\n{}", rows(50_000, 500));
+    // 100,000 data rows are accepted (checked with a dry run); 100,001 are not.
+    let many = format!("{HEADER}\n{}", rows(100_000, 500));
     let result = import(&app, token, &many, Some(true)).await;
-    assert_eq!(result, outcome(50_000, 0, json!([]), true));
+    assert_eq!(result, outcome(100_000, 0, json!([]), true));
     let too_many = format!("{many}2026-12-31,One too many,1.00,expense,\n");
     for dry_run in [None, Some(true)] {
         let body = import_body(&app, token, &too_many, dry_run).await;
-        refused(&body, "50000 rows");
+        refused(&body, "100000 rows");
     }
     assert_eq!(app.count(COUNT).await, 1);
 }

@@ -154,7 +154,7 @@ async fn oversized_bodies_are_refused() {
     let app = TestApp::spawn().await;
     let huge = format!(
         "{{\"query\":\"{{ __typename }}\",\"extensions\":{{\"pad\":\"{}\"}}}}",
-        "x".repeat(13 * 1024 * 1024)
+        "x".repeat(21 * 1024 * 1024)
     );
     let response = app
         .client
