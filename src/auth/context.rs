@@ -30,6 +30,12 @@ pub enum RequestAuth {
     Invalid,
 }
 
+/// The token of an `Authorization`-style value, "Bearer <token>" (scheme case-insensitive).
+pub fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
 pub trait ContextExt {
     /// Shared services (database, token issuer, configuration).
     fn state(&self) -> AppResult<&AppState>;

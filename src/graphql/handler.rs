@@ -5,10 +5,7 @@
 
 use async_graphql::{
     Request, Variables,
-    parser::{
-        parse_query,
-        types::{DocumentOperations, ExecutableDocument, OperationType},
-    },
+    parser::types::{DocumentOperations, ExecutableDocument, OperationType},
 };
 use axum::{
     body::Bytes,
@@ -23,7 +20,7 @@ use tracing::Instrument;
 
 use crate::{
     app::HttpState,
-    auth::{RequestAuth, TokenService},
+    auth::{RequestAuth, TokenService, context::bearer_token},
     error::AppError,
     graphql::{limits, loaders::Loaders, response},
     idempotency::{self, Claim},
@@ -370,36 +367,22 @@ struct Prepared {
 
 impl Prepared {
     fn is_mutation_or_subscription(&self) -> bool {
-        is_mutation_or_subscription(&self.document, self.params.operation_name.as_deref())
+        // Ambiguous without a name: execution reports that; only a known mutation is refused.
+        limits::operation_type(&self.document, self.params.operation_name.as_deref())
+            .is_some_and(|ty| ty != OperationType::Query)
     }
 }
 
 /// Checks the limits and parses, once per operation; the refusal is a request error.
 fn prepare(http: &HttpState, params: Params) -> Result<Prepared, Outcome> {
-    let limits = &http.app.config.graphql_limits;
-    let refused = |body: Json| Outcome {
-        body,
-        request_error: true,
-        invalid_token: false,
-    };
-    if let Err(message) = limits::check_source(&params.query, limits) {
-        return Err(refused(response::request_error("QUERY_TOO_COMPLEX", &message)));
+    match limits::parse_within(&params.query, &http.app.config.graphql_limits) {
+        Ok(document) => Ok(Prepared { params, document }),
+        Err(error) => Err(Outcome {
+            body: serde_json::json!({ "errors": [error] }),
+            request_error: true,
+            invalid_token: false,
+        }),
     }
-    let document = match parse_query(&params.query) {
-        Ok(document) => document,
-        Err(err) => {
-            let mut error = async_graphql::ServerError::from(err);
-            error
-                .extensions
-                .get_or_insert_with(Default::default)
-                .set("code", "GRAPHQL_PARSE_FAILED");
-            return Err(refused(serde_json::json!({ "errors": [error] })));
-        }
-    };
-    if let Err(message) = limits::check_document(&document, limits) {
-        return Err(refused(response::request_error("QUERY_TOO_COMPLEX", &message)));
-    }
-    Ok(Prepared { params, document })
 }
 
 /// Executes one prepared operation for the caller the headers name.
@@ -530,11 +513,12 @@ pub fn caller(headers: &HeaderMap, tokens: &TokenService) -> RequestAuth {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return RequestAuth::Anonymous;
     };
-    let token = value.to_str().ok().and_then(|v| {
-        let (scheme, token) = v.trim().split_once(' ')?;
-        scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-    });
-    match token.and_then(|t| tokens.verify(t)) {
+    match value
+        .to_str()
+        .ok()
+        .and_then(bearer_token)
+        .and_then(|t| tokens.verify(t))
+    {
         Some(user) => RequestAuth::User(user),
         None => RequestAuth::Invalid,
     }
@@ -581,16 +565,6 @@ fn params_from_json(json: Json) -> Result<Params, String> {
         operation_name,
         variables,
     })
-}
-
-fn is_mutation_or_subscription(document: &ExecutableDocument, operation_name: Option<&str>) -> bool {
-    let operation = match (&document.operations, operation_name) {
-        (DocumentOperations::Single(op), _) => Some(op),
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name),
-        // Ambiguous without a name: execution reports that; only a known mutation is refused.
-        (DocumentOperations::Multiple(_), None) => None,
-    };
-    operation.is_some_and(|op| op.node.ty != OperationType::Query)
 }
 
 fn is_json_content_type(headers: &HeaderMap) -> bool {

@@ -2,7 +2,13 @@
 //! and (through async-graphql) depth, complexity, directives and recursion. Defaults are
 //! near graphql-armor's; all are configurable.
 
-use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+use async_graphql::{
+    ServerError,
+    parser::{
+        parse_query,
+        types::{DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet},
+    },
+};
 
 /// Every configurable limit on a GraphQL request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +38,31 @@ impl Default for Limits {
             max_batch: 0,
         }
     }
+}
+
+/// Parses `query` within the limits (size and tokens before parsing, aliases after). A refusal
+/// is a coded error: QUERY_TOO_COMPLEX or GRAPHQL_PARSE_FAILED.
+pub fn parse_within(query: &str, limits: &Limits) -> Result<ExecutableDocument, ServerError> {
+    let coded = |mut error: ServerError, code: &str| {
+        error.extensions.get_or_insert_with(Default::default).set("code", code);
+        error
+    };
+    let too_complex = |message: String| coded(ServerError::new(message, None), "QUERY_TOO_COMPLEX");
+    check_source(query, limits).map_err(too_complex)?;
+    let document = parse_query(query).map_err(|err| coded(err.into(), "GRAPHQL_PARSE_FAILED"))?;
+    check_document(&document, limits).map_err(too_complex)?;
+    Ok(document)
+}
+
+/// The type of the operation `operation_name` picks; `None` when the name matches nothing or,
+/// without a name, the document holds several (execution reports those).
+pub fn operation_type(document: &ExecutableDocument, operation_name: Option<&str>) -> Option<OperationType> {
+    let operation = match (&document.operations, operation_name) {
+        (DocumentOperations::Single(op), _) => Some(op),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name),
+        (DocumentOperations::Multiple(_), None) => None,
+    };
+    operation.map(|op| op.node.ty)
 }
 
 /// Checks the raw document before it is parsed, so a huge or token-heavy document costs

@@ -17,10 +17,8 @@ use std::{
 };
 
 use async_graphql::{
-    Data, Executor, Request, Response, ServerError,
-    futures_util::stream::BoxStream,
-    http::WebSocketProtocols,
-    parser::{parse_query, types::OperationType},
+    Data, Executor, Request, Response, ServerError, futures_util::stream::BoxStream, http::WebSocketProtocols,
+    parser::types::OperationType,
 };
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::{
@@ -34,7 +32,7 @@ use serde_json::Value as Json;
 use super::{AppSchema, limits};
 use crate::{
     app::{AppState, HttpState},
-    auth::context::RequestAuth,
+    auth::context::{RequestAuth, bearer_token},
     graphql::loaders::Loaders,
 };
 
@@ -92,10 +90,7 @@ fn authenticate(app: &AppState, payload: &Json) -> async_graphql::Result<Data> {
     let header = ["Authorization", "authorization"]
         .iter()
         .find_map(|key| payload.get(key).and_then(Json::as_str))
-        .and_then(|v| {
-            let (scheme, token) = v.trim().split_once(' ')?;
-            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-        });
+        .and_then(bearer_token);
     let token = header.or_else(|| payload.get("token").and_then(Json::as_str));
     let Some(token) = token else {
         return Err("UNAUTHENTICATED: connection_init must carry the access token".into());
@@ -125,18 +120,10 @@ impl SubscriptionsOnly {
             error.extensions.get_or_insert_with(Default::default).set("code", code);
             error
         };
-        limits::check_source(&request.query, &self.limits).map_err(|m| refuse("QUERY_TOO_COMPLEX", &m))?;
-        let document = parse_query(&request.query).map_err(|e| refuse("GRAPHQL_PARSE_FAILED", &e.to_string()))?;
-        limits::check_document(&document, &self.limits).map_err(|m| refuse("QUERY_TOO_COMPLEX", &m))?;
-        let is_subscription = document
-            .operations
-            .iter()
-            .filter(|(name, _)| match &request.operation_name {
-                Some(wanted) => name.is_some_and(|n| n.as_str() == wanted),
-                None => true,
-            })
-            .all(|(_, op)| op.node.ty == OperationType::Subscription);
-        if !is_subscription {
+        let document = limits::parse_within(&request.query, &self.limits)?;
+        // An ambiguous document (several operations, no name) is left to execution to report.
+        let operation = limits::operation_type(&document, request.operation_name.as_deref());
+        if operation.is_some_and(|ty| ty != OperationType::Subscription) {
             return Err(refuse(
                 "BAD_REQUEST",
                 "only subscriptions are served over WebSocket; send queries and mutations over HTTP",
