@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::{
     achievements::rules::{self, Stats},
+    budgets::service::spent_within_budget,
     db,
     entities::achievements::{self, Column, Entity as Achievements},
     error::AppResult,
@@ -91,7 +92,8 @@ pub async fn list(db: &DatabaseConnection, user_id: Uuid) -> AppResult<Vec<achie
 
 /// Every statistic the rules need, in one statement.
 async fn stats(db: &DatabaseConnection, user_id: Uuid) -> AppResult<Stats> {
-    let sql = "SELECT \
+    let sql = concat!(
+        "SELECT \
         (SELECT COUNT(*) FROM budgets WHERE user_id = ?), \
         (SELECT COUNT(*) FROM transactions WHERE user_id = ?), \
         (SELECT COUNT(*) FROM savings_goals WHERE user_id = ?), \
@@ -102,7 +104,10 @@ async fn stats(db: &DatabaseConnection, user_id: Uuid) -> AppResult<Stats> {
            AND EXISTS (SELECT 1 FROM budget_categories c WHERE c.budget_id = b.id) \
            AND NOT EXISTS (SELECT 1 FROM budget_categories c WHERE c.budget_id = b.id AND c.amount <= ( \
              SELECT COALESCE(SUM(t.amount), 0) FROM transactions t WHERE t.budget_category_id = c.id \
-               AND t.type = 'expense' AND t.transaction_date >= b.start_date AND t.transaction_date <= b.end_date)))";
+               AND ",
+        spent_within_budget!(),
+        ")))"
+    );
     let today = Utc::now().date_naive();
     let mut values: Vec<sea_orm::Value> = (0..7).map(|_| user_id.into()).collect();
     values.insert(7, today.into());

@@ -12,6 +12,8 @@ use crate::{
     events::{AlertScope, BudgetAlert},
 };
 
+use super::service::spent_within_budget;
+
 /// Percentages of a budget's or category's amount that raise an alert when reached.
 pub const THRESHOLDS: [i32; 2] = [80, 100];
 
@@ -101,16 +103,20 @@ pub async fn raised_by(
 }
 
 async fn standing(db: &DatabaseConnection, user_id: Uuid, category_id: Uuid) -> AppResult<Option<Standing>> {
-    const SQL: &str = "SELECT b.id, b.name, b.amount, b.start_date, b.end_date, c.name, c.amount, \
+    const SQL: &str = concat!(
+        "SELECT b.id, b.name, b.amount, b.start_date, b.end_date, c.name, c.amount, \
          CAST(COALESCE((SELECT SUM(t.amount) FROM transactions t \
-           WHERE t.budget_category_id = c.id AND t.type = 'expense' \
-             AND t.transaction_date >= b.start_date AND t.transaction_date <= b.end_date), 0) AS BIGINT), \
+           WHERE t.budget_category_id = c.id AND ",
+        spent_within_budget!(),
+        "), 0) AS BIGINT), \
          CAST(COALESCE((SELECT SUM(t.amount) FROM transactions t \
            JOIN budget_categories bc ON bc.id = t.budget_category_id \
-           WHERE bc.budget_id = b.id AND t.type = 'expense' \
-             AND t.transaction_date >= b.start_date AND t.transaction_date <= b.end_date), 0) AS BIGINT) \
+           WHERE bc.budget_id = b.id AND ",
+        spent_within_budget!(),
+        "), 0) AS BIGINT) \
          FROM budget_categories c JOIN budgets b ON b.id = c.budget_id \
-         WHERE c.user_id = ? AND c.id = ?";
+         WHERE c.user_id = ? AND c.id = ?"
+    );
     let backend = db.get_database_backend();
     let row = db
         .query_one_raw(db::statement(backend, SQL, vec![user_id.into(), category_id.into()]))

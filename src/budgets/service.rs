@@ -299,15 +299,24 @@ pub async fn categories_of_budgets(
         .await?)
 }
 
+/// What counts as spent against budget `b`: transaction `t` is an expense dated within the
+/// budget's range. A macro, so every statement that sums spending embeds the same text.
+macro_rules! spent_within_budget {
+    () => {
+        "t.type = 'expense' AND t.transaction_date >= b.start_date AND t.transaction_date <= b.end_date"
+    };
+}
+pub(crate) use spent_within_budget;
+
 /// Expenses in each category dated within its budget's range, in minor units.
 pub async fn spent_by_category(db: &DatabaseConnection, user_id: Uuid, ids: &[Uuid]) -> AppResult<HashMap<Uuid, i64>> {
     let sql = format!(
         "SELECT c.id, CAST(COALESCE(SUM(t.amount), 0) AS BIGINT) \
          FROM budget_categories c \
          JOIN budgets b ON b.id = c.budget_id \
-         JOIN transactions t ON t.budget_category_id = c.id AND t.type = 'expense' \
-           AND t.transaction_date >= b.start_date AND t.transaction_date <= b.end_date \
+         JOIN transactions t ON t.budget_category_id = c.id AND {} \
          WHERE c.user_id = ? AND c.id IN ({}) GROUP BY c.id",
+        spent_within_budget!(),
         db::placeholders(ids.len())
     );
     sums(db, &sql, user_id, ids).await
@@ -319,9 +328,9 @@ pub async fn spent_by_budget(db: &DatabaseConnection, user_id: Uuid, ids: &[Uuid
         "SELECT b.id, CAST(COALESCE(SUM(t.amount), 0) AS BIGINT) \
          FROM budgets b \
          JOIN budget_categories c ON c.budget_id = b.id \
-         JOIN transactions t ON t.budget_category_id = c.id AND t.type = 'expense' \
-           AND t.transaction_date >= b.start_date AND t.transaction_date <= b.end_date \
+         JOIN transactions t ON t.budget_category_id = c.id AND {} \
          WHERE b.user_id = ? AND b.id IN ({}) GROUP BY b.id",
+        spent_within_budget!(),
         db::placeholders(ids.len())
     );
     sums(db, &sql, user_id, ids).await

@@ -11,6 +11,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::{
+    budgets::service::spent_within_budget,
     db,
     entities::{
         budget_categories, budgets,
@@ -269,16 +270,18 @@ pub struct Standing {
 }
 
 pub async fn standing(db: &DatabaseConnection, user_id: Uuid, range: DateRange) -> AppResult<Standing> {
-    let sql = "SELECT \
+    let sql = concat!(
+        "SELECT \
         (SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM budgets WHERE user_id = ? AND start_date <= ? AND end_date >= ?), \
         (SELECT CAST(COALESCE(SUM(t.amount), 0) AS BIGINT) FROM budgets b \
            JOIN budget_categories c ON c.budget_id = b.id \
-           JOIN transactions t ON t.budget_category_id = c.id AND t.type = 'expense' \
-             AND t.transaction_date >= b.start_date AND t.transaction_date <= b.end_date \
-           WHERE b.user_id = ? AND b.start_date <= ? AND b.end_date >= ?), \
+           JOIN transactions t ON t.budget_category_id = c.id AND ",
+        spent_within_budget!(),
+        " WHERE b.user_id = ? AND b.start_date <= ? AND b.end_date >= ?), \
         (SELECT COUNT(*) FROM savings_goals WHERE user_id = ? AND status = 'active'), \
         (SELECT CAST(COALESCE(SUM(current_amount), 0) AS BIGINT) FROM savings_goals WHERE user_id = ?), \
-        (SELECT CAST(COALESCE(SUM(points), 0) AS BIGINT) FROM achievements WHERE user_id = ?)";
+        (SELECT CAST(COALESCE(SUM(points), 0) AS BIGINT) FROM achievements WHERE user_id = ?)"
+    );
     let (user, start, end) = (
         sea_orm::Value::from(user_id),
         sea_orm::Value::from(range.start),
