@@ -108,6 +108,13 @@ impl EventBus {
         }
     }
 
+    /// Whether an event for `user_id` could reach anyone: always through Redis (other
+    /// instances' subscribers are unknown here), otherwise only with a local subscriber. Lets
+    /// callers skip computing events nobody would receive.
+    pub fn may_have_listeners(&self, user_id: Uuid) -> bool {
+        self.0.redis.is_some() || self.0.local.has_channel(user_id)
+    }
+
     /// `user_id`'s events from now on, for as long as the stream is held.
     pub fn subscribe(&self, user_id: Uuid) -> impl Stream<Item = Arc<Event>> + Send + use<> {
         let feed = Feed {
@@ -130,17 +137,6 @@ impl EventBus {
     }
 }
 
-impl Event {
-    pub fn name(&self) -> &'static str {
-        match self {
-            Event::BudgetAlert(_) => "budget_alert",
-            Event::GoalMilestoneReached(_) => "goal_milestone_reached",
-            Event::AchievementUnlocked(_) => "achievement_unlocked",
-            Event::TransactionChanged(_) => "transaction_changed",
-        }
-    }
-}
-
 /// A channel per user with subscribers on this instance; users without one cost nothing.
 #[derive(Default)]
 struct Local {
@@ -157,6 +153,13 @@ impl Local {
         }
     }
 
+    fn has_channel(&self, user_id: Uuid) -> bool {
+        self.channels
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains_key(&user_id)
+    }
+
     fn receiver(&self, user_id: Uuid) -> broadcast::Receiver<Arc<Event>> {
         let mut channels = self.channels.lock().unwrap_or_else(PoisonError::into_inner);
         channels
@@ -165,7 +168,8 @@ impl Local {
             .subscribe()
     }
 
-    /// Forgets a user's channel when its last subscriber (`leaving`, still alive) goes.
+    /// Forgets a user's channel when the subscriber being dropped (its receiver still counted)
+    /// was the last.
     fn release(&self, user_id: Uuid) {
         let mut channels = self.channels.lock().unwrap_or_else(PoisonError::into_inner);
         if channels
@@ -259,7 +263,8 @@ mod tests {
         assert_eq!(bus.0.local.channels.lock().map(|c| c.len()).unwrap_or_default(), 1);
         drop(second);
         assert_eq!(bus.0.local.channels.lock().map(|c| c.len()).unwrap_or_default(), 0);
-        // Publishing to nobody is a no-op.
+        // Publishing to nobody is a no-op, and callers can tell nobody listens.
+        assert!(!bus.may_have_listeners(user));
         bus.publish(user, [change()]).await;
         assert_eq!(bus.0.local.channels.lock().map(|c| c.len()).unwrap_or_default(), 0);
     }

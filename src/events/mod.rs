@@ -25,6 +25,18 @@ pub enum Event {
     TransactionChanged(TransactionChange),
 }
 
+impl Event {
+    /// The event kind, as a metrics label.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Event::BudgetAlert(_) => "budget_alert",
+            Event::GoalMilestoneReached(_) => "goal_milestone_reached",
+            Event::AchievementUnlocked(_) => "achievement_unlocked",
+            Event::TransactionChanged(_) => "transaction_changed",
+        }
+    }
+}
+
 /// Whether an alert is about a whole budget or one of its categories.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -193,8 +193,9 @@ pub async fn delete(db: &DatabaseConnection, events: &EventBus, user_id: Uuid, i
     Ok(deleted)
 }
 
-/// Raises the change and the budget alerts it caused. The write has committed, so an alert
-/// that cannot be computed is logged, not returned.
+/// Raises the change and the budget alerts it caused (their statement is skipped when nobody
+/// can be listening). The write has committed, so an alert that cannot be computed is logged,
+/// not returned.
 async fn announce(
     db: &DatabaseConnection,
     events: &EventBus,
@@ -204,6 +205,9 @@ async fn announce(
     after: Option<&transactions::Model>,
     id: Uuid,
 ) {
+    if !events.may_have_listeners(user_id) {
+        return;
+    }
     let mut raised = vec![TransactionChange::event(kind, id, after.cloned())];
     if let Some(after) = after {
         match budgets::alerts::raised_by(db, user_id, before, after).await {

@@ -532,3 +532,34 @@ async fn an_event_on_one_instance_reaches_a_subscriber_on_another() {
     socket.quiet().await;
     others.quiet().await;
 }
+
+/// The budget-alert statement runs only when someone can hear the alert.
+#[tokio::test]
+async fn expenses_nobody_watches_cost_no_alert_statement() {
+    let app = TestApp::spawn().await;
+    let user = app.register_and_login().await;
+    let token = user.access_token.as_str();
+    let budget = create_budget(
+        &app,
+        token,
+        json!({ "name": "Home", "amount": "100.00", "period": "MONTHLY", "startDate": "2026-01-01",
+                "endDate": "2026-01-31", "categories": [{ "name": "Food", "amount": "100.00" }] }),
+    )
+    .await;
+    let food = budget["categories"][0]["id"].as_str().expect("category").to_owned();
+    let expense = json!({ "amount": "1.00", "description": "spend", "transactionDate": "2026-01-05",
+                          "type": "EXPENSE", "categoryId": food });
+    // Warm up: the first transaction also unlocks an achievement.
+    create_transaction(&app, token, expense.clone()).await;
+
+    let (_, unwatched) = app
+        .statements_during(create_transaction(&app, token, expense.clone()))
+        .await;
+    let mut socket = Socket::signed_in(&app, token).await;
+    socket
+        .subscribe("a", "subscription { budgetAlerts { threshold } }")
+        .await;
+    socket.wait_until_live(&app, token).await;
+    let (_, watched) = app.statements_during(create_transaction(&app, token, expense)).await;
+    assert_eq!(watched, unwatched + 1, "one statement computes the alerts");
+}
