@@ -1,34 +1,37 @@
 //! SmartSave: a personal-finance GraphQL API (library half; `main.rs` is a thin CLI).
+//!
+//! The modules form layers, and a module imports only from layers below it (see
+//! ARCHITECTURE.md):
+//!
+//! 1. foundation: `foundation` (errors, money, config, database, entities, ...) and
+//!    `graphql` (the GraphQL building blocks every domain uses);
+//! 2. domains, each using only those listed before it: `users`, `auth`, `events`,
+//!    `achievements`, `budgets`, `transactions`, `goals`, `reports`, `dashboard`,
+//!    `interchange`;
+//! 3. the API surface: `api` (schema roots, GraphQL over HTTP and WebSocket, GraphiQL,
+//!    hardening, rate limits and idempotency at the edge);
+//! 4. the application: `app` (wiring, start-up, shutdown) and `main.rs`.
+
+pub mod foundation;
+pub mod graphql;
 
 pub mod achievements;
-pub mod app;
 pub mod auth;
-pub mod bench_seed;
 pub mod budgets;
-pub mod config;
 pub mod dashboard;
-pub mod db;
-pub mod entities;
-pub mod error;
 pub mod events;
 pub mod goals;
-pub mod graphql;
-pub mod idempotency;
-pub mod ids;
-pub mod metrics;
-pub mod money;
-pub mod ownership;
-pub mod pagination;
-pub mod periods;
-pub mod rate_limit;
+pub mod interchange;
 pub mod reports;
-pub mod telemetry;
 pub mod transactions;
-pub mod transfer;
 pub mod users;
-pub mod validate;
-pub mod web;
 
-pub use app::{AppState, Application};
-pub use config::Config;
-pub use error::{AppError, AppResult};
+pub mod api;
+
+pub mod app;
+
+pub use app::Application;
+pub use foundation::{
+    config::Config,
+    error::{AppError, AppResult},
+};

@@ -3,7 +3,10 @@
 use std::{net::SocketAddr, process::ExitCode, time::Duration};
 
 use clap::{Parser, Subcommand};
-use smartsave::{Application, Config, app, db, graphql, telemetry};
+use smartsave::{
+    Application, Config, api, app,
+    foundation::{db, telemetry},
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// mimalloc returns freed memory to the system far more readily than glibc's per-thread
@@ -44,7 +47,7 @@ enum Command {
 fn main() -> ExitCode {
     let command = Cli::parse().command.unwrap_or(Command::Serve);
     if let Command::Schema = command {
-        print!("{}", graphql::sdl());
+        print!("{}", api::schema::sdl());
         return ExitCode::SUCCESS;
     }
     let config = match Config::from_env() {
@@ -111,7 +114,7 @@ async fn seed_bench(config: &Config, users: usize) -> Result<(), String> {
     db::migrate(&connection)
         .await
         .map_err(|e| format!("migration failed: {e}"))?;
-    smartsave::bench_seed::seed(&connection, users)
+    smartsave::app::bench_seed::seed(&connection, users)
         .await
         .map_err(|e| format!("seeding failed: {e}"))
 }

@@ -1,8 +1,15 @@
-//! The `Achievement` type and the `achievements` query.
+//! The `Achievement` type, the `achievements` query and the `achievementUnlocked` subscription.
 
-use async_graphql::{Context, ID, Json, Object, Result, ResultExt};
+use async_graphql::{Context, ID, Json, Object, Result, ResultExt, Subscription};
+use futures_util::Stream;
 
-use crate::{achievements::service, auth::ContextExt, entities::achievements as rows, graphql::scalars::DateTime, ids};
+use crate::foundation::entities::achievements as rows;
+use crate::{
+    achievements::service,
+    events::{Event, graphql::feed},
+    foundation::ids,
+    graphql::{ContextExt, scalars::DateTime},
+};
 
 /// A badge the user has unlocked.
 pub struct Achievement(pub(crate) rows::Model);
@@ -48,10 +55,24 @@ pub struct AchievementsQuery;
 impl AchievementsQuery {
     /// The caller's achievements, in the order they were unlocked.
     async fn achievements(&self, ctx: &Context<'_>) -> Result<Vec<Achievement>> {
-        let (state, caller) = ctx.authenticated().extend()?;
-        service::list(&state.db, caller.id)
+        let (db, caller) = ctx.authenticated().extend()?;
+        service::list(db, caller.id)
             .await
             .map(|rows| rows.into_iter().map(Achievement).collect())
             .extend()
+    }
+}
+
+#[derive(Default)]
+pub struct AchievementsSubscription;
+
+#[Subscription]
+impl AchievementsSubscription {
+    /// A newly unlocked achievement.
+    async fn achievement_unlocked(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = Result<Achievement>>> {
+        feed(ctx, |event| match event {
+            Event::AchievementUnlocked(achievement) => Some(Achievement(achievement.clone())),
+            _ => None,
+        })
     }
 }

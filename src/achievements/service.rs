@@ -8,14 +8,11 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, QueryOrder, Set,
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::foundation::entities::achievements::{self, Column, Entity as Achievements};
 use crate::{
     achievements::rules::{self, Stats},
-    budgets::service::spent_within_budget,
-    db,
-    entities::achievements::{self, Column, Entity as Achievements},
-    error::AppResult,
     events::{Event, EventBus},
-    ownership,
+    foundation::{db, error::AppResult, ledger::spent_within_budget, ownership},
 };
 
 /// Runs after a write that can unlock badges, and announces what it unlocked. The write has
@@ -114,7 +111,7 @@ async fn stats(db: &DatabaseConnection, user_id: Uuid) -> AppResult<Stats> {
     let row = db
         .query_one_raw(db::statement(db.get_database_backend(), sql, values))
         .await?
-        .ok_or_else(|| crate::error::AppError::internal("stats query returned no row"))?;
+        .ok_or_else(|| crate::foundation::error::AppError::internal("stats query returned no row"))?;
     let get = |i| row.try_get_by_index::<i64>(i);
     Ok(Stats {
         budgets: get(0)?,

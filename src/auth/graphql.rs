@@ -2,12 +2,18 @@
 
 use async_graphql::{Context, InputObject, Object, Result, ResultExt, SimpleObject};
 
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
 use crate::{
-    app::AppState,
-    auth::{ContextExt, RequestAuth, service},
-    error::AppResult,
-    graphql::handler::ClientIp,
-    rate_limit::Rule,
+    auth::{TokenService, service},
+    foundation::{
+        error::AppResult,
+        identity::{ClientIp, RequestAuth},
+        rate_limit::{RateLimiter, Rule},
+    },
+    graphql::ContextExt,
     users::graphql::{FinancialSettingsInput, PreferencesInput, User},
 };
 
@@ -75,18 +81,22 @@ pub struct ChangePasswordInput {
 
 /// Counts a sign-in attempt against the client IP's quota and, given an email, the
 /// account's: guessing passwords or stuffing credentials gets RATE_LIMITED quickly.
-async fn throttle<'a>(ctx: &'a Context<'_>, email: Option<&str>) -> AppResult<&'a AppState> {
-    let state = ctx.state()?;
+async fn throttle(ctx: &Context<'_>, email: Option<&str>) -> AppResult<()> {
+    let limiter = ctx.shared::<Arc<RateLimiter>>()?;
     if let Ok(ClientIp(Some(ip))) = ctx.data::<ClientIp>() {
-        state.limiter.check(Rule::AuthPerIp, &ip.to_string()).await?;
+        limiter.check(Rule::AuthPerIp, &ip.to_string()).await?;
     }
     if let Some(email) = email {
-        state
-            .limiter
+        limiter
             .check(Rule::AuthPerAccount, &email.trim().to_lowercase())
             .await?;
     }
-    Ok(state)
+    Ok(())
+}
+
+/// The database and the token issuer, which every session operation needs.
+fn sessions<'a>(ctx: &'a Context<'_>) -> AppResult<(&'a DatabaseConnection, &'a TokenService)> {
+    Ok((ctx.db()?, ctx.shared::<Arc<TokenService>>()?))
 }
 
 #[derive(Default)]
@@ -96,7 +106,8 @@ pub struct AuthMutation;
 impl AuthMutation {
     /// Creates an account and signs it in. A taken email is CONFLICT.
     async fn register(&self, ctx: &Context<'_>, input: RegisterInput) -> Result<AuthPayload> {
-        let state = throttle(ctx, Some(&input.email)).await.extend()?;
+        throttle(ctx, Some(&input.email)).await.extend()?;
+        let (db, tokens) = sessions(ctx).extend()?;
         let registration = service::Registration {
             email: input.email,
             password: input.password.into(),
@@ -105,13 +116,17 @@ impl AuthMutation {
             preferences: input.preferences.map(Into::into).unwrap_or_default(),
             financial: input.financial_settings.map(Into::into).unwrap_or_default(),
         };
-        service::register(state, registration).await.map(Into::into).extend()
+        service::register(db, tokens, registration)
+            .await
+            .map(Into::into)
+            .extend()
     }
 
     /// Signs in with email and password. Wrong credentials are UNAUTHENTICATED.
     async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> Result<AuthPayload> {
-        let state = throttle(ctx, Some(&input.email)).await.extend()?;
-        service::login(state, &input.email, input.password.into())
+        throttle(ctx, Some(&input.email)).await.extend()?;
+        let (db, tokens) = sessions(ctx).extend()?;
+        service::login(db, tokens, &input.email, input.password.into())
             .await
             .map(Into::into)
             .extend()
@@ -120,8 +135,12 @@ impl AuthMutation {
     /// Exchanges a refresh token for new tokens. Each refresh token works once; presenting a
     /// used one again signs out that whole session.
     async fn refresh_token(&self, ctx: &Context<'_>, refresh_token: String) -> Result<AuthPayload> {
-        let state = throttle(ctx, None).await.extend()?;
-        service::refresh(state, &refresh_token).await.map(Into::into).extend()
+        throttle(ctx, None).await.extend()?;
+        let (db, tokens) = sessions(ctx).extend()?;
+        service::refresh(db, tokens, &refresh_token)
+            .await
+            .map(Into::into)
+            .extend()
     }
 
     /// Ends the session of the given refresh token, or every session of its account when
@@ -132,20 +151,17 @@ impl AuthMutation {
         refresh_token: String,
         #[graphql(default_with = "Some(false)")] all_sessions: Option<bool>,
     ) -> Result<bool> {
-        let state = ctx.state().extend()?;
-        let caller = match ctx.data::<RequestAuth>() {
-            Ok(RequestAuth::User(user)) => Some(user),
-            _ => None,
-        };
-        service::logout(state, caller, &refresh_token, all_sessions.unwrap_or(false))
+        let db = ctx.db().extend()?;
+        let caller = ctx.data::<RequestAuth>().ok().and_then(RequestAuth::user);
+        service::logout(db, caller, &refresh_token, all_sessions.unwrap_or(false))
             .await
             .extend()
     }
 
     /// Changes the password and signs out every session (all refresh tokens are revoked).
     async fn change_password(&self, ctx: &Context<'_>, input: ChangePasswordInput) -> Result<bool> {
-        let (state, caller) = ctx.authenticated().extend()?;
-        service::change_password(state, caller, input.current_password.into(), input.new_password.into())
+        let (db, caller) = ctx.authenticated().extend()?;
+        service::change_password(db, caller, input.current_password.into(), input.new_password.into())
             .await
             .map(|()| true)
             .extend()

@@ -8,10 +8,10 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::{
-    auth::AuthUser,
-    entities::users::{self, Role},
+use crate::foundation::entities::users::{self, Role};
+use crate::foundation::{
     error::{AppError, AppResult},
+    identity::AuthUser,
 };
 
 pub const ISSUER: &str = "smartsave";
@@ -31,16 +31,17 @@ struct Claims {
     jti: Uuid,
 }
 
-/// Issues and verifies access tokens with one secret.
+/// Issues and verifies access tokens with one secret, and knows how long sessions last.
 pub struct TokenService {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
     access_ttl: Duration,
+    refresh_ttl: Duration,
 }
 
 impl TokenService {
-    pub fn new(secret: &SecretString, access_ttl: Duration) -> Self {
+    pub fn new(secret: &SecretString, access_ttl: Duration, refresh_ttl: Duration) -> Self {
         let secret = secret.expose_secret().as_bytes();
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[ISSUER]);
@@ -52,7 +53,13 @@ impl TokenService {
             decoding: DecodingKey::from_secret(secret),
             validation,
             access_ttl,
+            refresh_ttl,
         }
+    }
+
+    /// How long a refresh token (a session between refreshes) stays valid.
+    pub fn refresh_ttl(&self) -> Duration {
+        self.refresh_ttl
     }
 
     /// Lifetime of an access token in seconds (`expiresIn`).

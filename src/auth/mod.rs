@@ -1,12 +1,11 @@
-//! Authentication: argon2id passwords, short-lived JWT access tokens, rotating refresh
-//! tokens with reuse detection, and the per-request caller identity.
+//! Authentication: short-lived JWT access tokens, rotating refresh tokens with reuse
+//! detection, sessions (register, login, refresh, logout, password change), and reading the
+//! caller from a bearer token. Passwords themselves belong to `users`.
 
-pub mod context;
+pub mod bearer;
 pub mod graphql;
 pub mod jwt;
-pub mod password;
 pub mod refresh_tokens;
 pub mod service;
 
-pub use context::{AuthUser, ContextExt, RequestAuth};
 pub use jwt::TokenService;

@@ -12,10 +12,8 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::{
-    entities::refresh_tokens::{self, Column, Entity as RefreshTokens},
-    error::{AppError, AppResult},
-};
+use crate::foundation::entities::refresh_tokens::{self, Column, Entity as RefreshTokens};
+use crate::foundation::error::{AppError, AppResult};
 
 const INVALID: AppError = AppError::Unauthenticated("Invalid or expired refresh token");
 
@@ -35,7 +33,7 @@ fn generate() -> AppResult<String> {
 /// Issues a token in `family_id` (a new family per login) and returns its plaintext.
 pub async fn issue(db: &impl ConnectionTrait, user_id: Uuid, family_id: Uuid, ttl: Duration) -> AppResult<String> {
     let token = generate()?;
-    let now = crate::db::now();
+    let now = crate::foundation::db::now();
     refresh_tokens::ActiveModel {
         id: Set(Uuid::now_v7()),
         user_id: Set(user_id),
@@ -72,7 +70,7 @@ pub async fn rotate(db: &DatabaseConnection, presented: &str, ttl: Duration) -> 
     // Conditional on still being unused: of two concurrent refreshes with one token, only
     // one can win; the other is treated as reuse.
     let spent = RefreshTokens::update_many()
-        .col_expr(Column::UsedAt, Expr::value(crate::db::now()))
+        .col_expr(Column::UsedAt, Expr::value(crate::foundation::db::now()))
         .filter(Column::Id.eq(row.id))
         .filter(Column::UsedAt.is_null())
         .filter(Column::RevokedAt.is_null())
@@ -118,7 +116,7 @@ pub async fn revoke_all(db: &impl ConnectionTrait, user_id: Uuid) -> AppResult<u
 
 async fn revoke(db: &impl ConnectionTrait, scope: sea_orm::sea_query::SimpleExpr) -> AppResult<u64> {
     let result = RefreshTokens::update_many()
-        .col_expr(Column::RevokedAt, Expr::value(crate::db::now()))
+        .col_expr(Column::RevokedAt, Expr::value(crate::foundation::db::now()))
         .filter(scope)
         .filter(Column::RevokedAt.is_null())
         .exec(db)

@@ -1,16 +1,21 @@
 //! Sessions: register, login, refresh, logout and password change.
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, Set, TransactionTrait,
+};
 use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
+use crate::foundation::entities::users::{self, Entity as Users, RiskTolerance, Role};
 use crate::{
-    app::AppState,
-    auth::{AuthUser, password, refresh_tokens},
-    db,
-    entities::users::{self, Entity as Users, RiskTolerance, Role},
-    error::{AppError, AppResult, FieldErrors},
+    auth::{TokenService, refresh_tokens},
+    foundation::{
+        db,
+        error::{AppError, AppResult, FieldErrors},
+        identity::AuthUser,
+    },
     users::{
+        password,
         service::{FinancialPatch, PreferencesPatch, apply_settings},
         validate,
     },
@@ -35,7 +40,7 @@ pub struct Session {
 
 const BAD_CREDENTIALS: AppError = AppError::Unauthenticated("Invalid email or password");
 
-pub async fn register(state: &AppState, reg: Registration) -> AppResult<Session> {
+pub async fn register(db: &DatabaseConnection, tokens: &TokenService, reg: Registration) -> AppResult<Session> {
     let mut errors = FieldErrors::default();
     let email = errors.take("input.email", validate::email(&reg.email));
     errors.take("input.password", validate::password(reg.password.expose_secret()));
@@ -62,7 +67,7 @@ pub async fn register(state: &AppState, reg: Registration) -> AppResult<Session>
     errors.finish()?;
 
     user.password_hash = Set(password::hash(reg.password).await?);
-    let txn = state.db.begin().await?;
+    let txn = db.begin().await?;
     let user = user.insert(&txn).await.map_err(|err| {
         if db::is_unique_violation(&err, "users_email_key", "users.email") {
             AppError::Conflict("An account with this email already exists".into())
@@ -70,39 +75,41 @@ pub async fn register(state: &AppState, reg: Registration) -> AppResult<Session>
             err.into()
         }
     })?;
-    let session = start_session(state, &txn, user).await?;
+    let session = start_session(tokens, &txn, user).await?;
     txn.commit().await?;
     tracing::info!(user_id = %session.user.id, "account registered");
     Ok(session)
 }
 
-pub async fn login(state: &AppState, email: &str, password: SecretString) -> AppResult<Session> {
+pub async fn login(
+    db: &DatabaseConnection,
+    tokens: &TokenService,
+    email: &str,
+    password: SecretString,
+) -> AppResult<Session> {
     let email = email.trim().to_lowercase();
-    let user = Users::find()
-        .filter(users::Column::Email.eq(email))
-        .one(&state.db)
-        .await?;
+    let user = Users::find().filter(users::Column::Email.eq(email)).one(db).await?;
     // Unknown emails still cost one verification, so timing does not reveal accounts.
     if !password::verify(password, user.as_ref().map(|u| u.password_hash.clone())).await? {
         return Err(BAD_CREDENTIALS);
     }
     let user = user.ok_or(BAD_CREDENTIALS)?;
-    let txn = state.db.begin().await?;
-    let session = start_session(state, &txn, user).await?;
+    let txn = db.begin().await?;
+    let session = start_session(tokens, &txn, user).await?;
     txn.commit().await?;
     Ok(session)
 }
 
-pub async fn refresh(state: &AppState, presented: &str) -> AppResult<Session> {
-    let (user_id, refresh_token) = refresh_tokens::rotate(&state.db, presented, state.config.refresh_token_ttl).await?;
+pub async fn refresh(db: &DatabaseConnection, tokens: &TokenService, presented: &str) -> AppResult<Session> {
+    let (user_id, refresh_token) = refresh_tokens::rotate(db, presented, tokens.refresh_ttl()).await?;
     let user = Users::find_by_id(user_id)
-        .one(&state.db)
+        .one(db)
         .await?
         .ok_or(AppError::Unauthenticated("Invalid or expired refresh token"))?;
     Ok(Session {
-        access_token: state.tokens.issue(&user)?,
+        access_token: tokens.issue(&user)?,
         refresh_token,
-        expires_in: state.tokens.access_ttl_secs(),
+        expires_in: tokens.access_ttl_secs(),
         user,
     })
 }
@@ -111,28 +118,28 @@ pub async fn refresh(state: &AppState, presented: &str) -> AppResult<Session> {
 /// refresh token is proof enough, so an expired access token does not block logging out;
 /// an authenticated caller can only end their own sessions. False when nothing matched.
 pub async fn logout(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: Option<&AuthUser>,
     presented: &str,
     all_sessions: bool,
 ) -> AppResult<bool> {
-    let Some(token) = refresh_tokens::find_live(&state.db, presented).await? else {
+    let Some(token) = refresh_tokens::find_live(db, presented).await? else {
         return Ok(false);
     };
     if caller.is_some_and(|c| c.id != token.user_id) {
         return Ok(false);
     }
     if all_sessions {
-        refresh_tokens::revoke_all(&state.db, token.user_id).await?;
+        refresh_tokens::revoke_all(db, token.user_id).await?;
     } else {
-        refresh_tokens::revoke_family(&state.db, token.family_id).await?;
+        refresh_tokens::revoke_family(db, token.family_id).await?;
     }
     Ok(true)
 }
 
 /// Changes the password and revokes every refresh token, signing out all other devices.
 pub async fn change_password(
-    state: &AppState,
+    db: &DatabaseConnection,
     caller: &AuthUser,
     current: SecretString,
     new: SecretString,
@@ -144,12 +151,12 @@ pub async fn change_password(
     }
     errors.finish()?;
 
-    let user = crate::users::service::get(&state.db, caller.id).await?;
+    let user = crate::users::service::get(db, caller.id).await?;
     if !password::verify(current, Some(user.password_hash.clone())).await? {
         return Err(AppError::invalid("input.currentPassword", "is incorrect"));
     }
     let new_hash = password::hash(new).await?;
-    let txn = state.db.begin().await?;
+    let txn = db.begin().await?;
     let mut active = user.into_active_model();
     active.password_hash = Set(new_hash);
     active.updated_at = Set(db::now());
@@ -161,15 +168,15 @@ pub async fn change_password(
 }
 
 async fn start_session(
-    state: &AppState,
+    tokens: &TokenService,
     txn: &impl sea_orm::ConnectionTrait,
     user: users::Model,
 ) -> AppResult<Session> {
-    let refresh_token = refresh_tokens::issue(txn, user.id, Uuid::now_v7(), state.config.refresh_token_ttl).await?;
+    let refresh_token = refresh_tokens::issue(txn, user.id, Uuid::now_v7(), tokens.refresh_ttl()).await?;
     Ok(Session {
-        access_token: state.tokens.issue(&user)?,
+        access_token: tokens.issue(&user)?,
         refresh_token,
-        expires_in: state.tokens.access_ttl_secs(),
+        expires_in: tokens.access_ttl_secs(),
         user,
     })
 }

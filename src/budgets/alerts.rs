@@ -5,14 +5,13 @@ use chrono::NaiveDate;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use uuid::Uuid;
 
+use crate::foundation::entities::transactions::{self, TransactionType};
 use crate::{
-    db,
-    entities::transactions::{self, TransactionType},
-    error::AppResult,
     events::{AlertScope, BudgetAlert},
+    foundation::{db, error::AppResult},
 };
 
-use super::service::spent_within_budget;
+use crate::foundation::ledger::spent_within_budget;
 
 /// Percentages of a budget's or category's amount that raise an alert when reached.
 pub const THRESHOLDS: [i32; 2] = [80, 100];
@@ -136,7 +135,7 @@ async fn standing(db: &DatabaseConnection, user_id: Uuid, category_id: Uuid) -> 
 }
 
 async fn budget_of(db: &DatabaseConnection, user_id: Uuid, category_id: Uuid) -> AppResult<Option<Uuid>> {
-    Ok(super::service::find_category(db, user_id, category_id)
+    Ok(super::categories::find(db, user_id, category_id)
         .await?
         .map(|category| category.budget_id))
 }

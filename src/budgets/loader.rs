@@ -6,10 +6,10 @@ use std::collections::HashMap;
 use async_graphql::dataloader::Loader;
 use uuid::Uuid;
 
+use crate::foundation::entities::{budget_categories, budgets};
 use crate::{
-    budgets::service,
-    entities::{budget_categories, budgets},
-    error::AppError,
+    budgets::{categories, service, spending},
+    foundation::error::AppError,
     graphql::loaders::Scope,
 };
 
@@ -39,7 +39,7 @@ impl Loader<Uuid> for CategoryById {
     type Error = AppError;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = service::categories_by_ids(&self.0.db, self.0.user_id, keys).await?;
+        let rows = categories::by_ids(&self.0.db, self.0.user_id, keys).await?;
         Ok(rows.into_iter().map(|c| (c.id, c)).collect())
     }
 }
@@ -50,7 +50,7 @@ impl Loader<Uuid> for CategoriesOfBudget {
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
         let mut grouped: HashMap<Uuid, Vec<_>> = keys.iter().map(|k| (*k, Vec::new())).collect();
-        for category in service::categories_of_budgets(&self.0.db, self.0.user_id, keys).await? {
+        for category in categories::of_budgets(&self.0.db, self.0.user_id, keys).await? {
             grouped.entry(category.budget_id).or_default().push(category);
         }
         Ok(grouped)
@@ -62,7 +62,7 @@ impl Loader<Uuid> for BudgetSpent {
     type Error = AppError;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        with_zeros(keys, service::spent_by_budget(&self.0.db, self.0.user_id, keys).await?)
+        with_zeros(keys, spending::by_budget(&self.0.db, self.0.user_id, keys).await?)
     }
 }
 
@@ -71,10 +71,7 @@ impl Loader<Uuid> for CategorySpent {
     type Error = AppError;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        with_zeros(
-            keys,
-            service::spent_by_category(&self.0.db, self.0.user_id, keys).await?,
-        )
+        with_zeros(keys, spending::by_category(&self.0.db, self.0.user_id, keys).await?)
     }
 }
 

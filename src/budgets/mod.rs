@@ -1,7 +1,11 @@
-//! Budgets and their categories: what a user plans to spend, and how much they have.
+//! Budgets and their categories: what a user plans to spend, how much they have spent
+//! against it, and the alerts raised when spending reaches a threshold.
 
 pub mod alerts;
+pub mod categories;
+pub mod category_transactions;
 pub mod graphql;
 pub mod loader;
 pub mod service;
+pub mod spending;
 pub mod status;

@@ -1,7 +1,5 @@
-//! Budget and category reads and writes. Every query is scoped by the caller's user id, so
+//! Budget reads and writes (categories are in `categories`, spending in `spending`). Every query is scoped by the caller's user id, so
 //! another user's id behaves exactly like an unknown one.
-
-use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use sea_orm::{
@@ -10,31 +8,23 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::foundation::entities::budget_categories::Entity as Categories;
+use crate::foundation::entities::budgets::{self, BudgetPeriod, Entity as Budgets};
 use crate::{
-    db,
-    entities::{
-        budget_categories::{self, Entity as Categories},
-        budgets::{self, BudgetPeriod, Entity as Budgets},
-    },
-    error::{AppError, AppResult, FieldErrors},
+    budgets::categories,
     events::EventBus,
-    money::Money,
-    ownership,
-    pagination::{Cursor, Keyset, Page, Paged, SortKey},
-    validate,
+    foundation::{
+        db,
+        error::{AppResult, FieldErrors},
+        money::Money,
+        ownership,
+        pagination::{Cursor, Keyset, Page, Paged, SortKey},
+        validate,
+    },
 };
 
-const NAME_MAX: usize = 100;
-const ICON_MAX: usize = 50;
-const MAX_CATEGORIES: usize = 50;
+pub(super) const NAME_MAX: usize = 100;
 pub const CURSOR_SCOPE: &str = "budgets";
-
-pub struct NewCategory {
-    pub name: String,
-    pub amount: Money,
-    pub color: Option<String>,
-    pub icon: Option<String>,
-}
 
 pub struct NewBudget {
     pub name: String,
@@ -42,7 +32,7 @@ pub struct NewBudget {
     pub period: BudgetPeriod,
     pub start_date: NaiveDate,
     pub end_date: NaiveDate,
-    pub categories: Vec<NewCategory>,
+    pub categories: Vec<categories::NewCategory>,
 }
 
 /// Budget changes; `None` keeps a value.
@@ -53,15 +43,6 @@ pub struct BudgetPatch {
     pub period: Option<BudgetPeriod>,
     pub start_date: Option<NaiveDate>,
     pub end_date: Option<NaiveDate>,
-}
-
-/// Category changes; `None` keeps a value, `Some(None)` clears color or icon.
-#[derive(Default)]
-pub struct CategoryPatch {
-    pub name: Option<String>,
-    pub amount: Option<Money>,
-    pub color: Option<Option<String>>,
-    pub icon: Option<Option<String>>,
 }
 
 /// Which budgets a list shows.
@@ -85,10 +66,10 @@ pub async fn create(
     if new.categories.is_empty() {
         errors.add("input.categories", "must contain at least one category");
     }
-    if new.categories.len() > MAX_CATEGORIES {
+    if new.categories.len() > categories::MAX_PER_BUDGET {
         errors.add(
             "input.categories",
-            format!("must contain at most {MAX_CATEGORIES} categories"),
+            format!("must contain at most {} categories", categories::MAX_PER_BUDGET),
         );
     }
     let now = db::now();
@@ -97,7 +78,7 @@ pub async fn create(
         .categories
         .into_iter()
         .enumerate()
-        .filter_map(|(i, c)| category_row(user_id, budget_id, c, &format!("input.categories.{i}"), &mut errors))
+        .filter_map(|(i, c)| categories::row(user_id, budget_id, c, &format!("input.categories.{i}"), &mut errors))
         .collect();
     errors.finish()?;
 
@@ -184,7 +165,7 @@ pub async fn list(
         id: budgets::Column::Id,
         descending: true,
     };
-    crate::pagination::fetch(db, filtered(user_id, filter), page, keyset, |b| Cursor {
+    crate::foundation::pagination::fetch(db, filtered(user_id, filter), page, keyset, |b| Cursor {
         key: SortKey::Id,
         id: b.id,
     })
@@ -195,157 +176,9 @@ pub async fn count(db: &DatabaseConnection, user_id: Uuid, filter: &BudgetFilter
     Ok(filtered(user_id, filter).count(db).await?)
 }
 
-pub async fn add_category(
-    db: &DatabaseConnection,
-    user_id: Uuid,
-    budget_id: Uuid,
-    new: NewCategory,
-) -> AppResult<budget_categories::Model> {
-    find(db, user_id, budget_id)
-        .await?
-        .ok_or(AppError::NotFound("budget"))?;
-    let mut errors = FieldErrors::default();
-    let row = category_row(user_id, budget_id, new, "input", &mut errors);
-    let existing = Categories::find()
-        .filter(budget_categories::Column::BudgetId.eq(budget_id))
-        .count(db)
-        .await?;
-    if usize::try_from(existing).unwrap_or(usize::MAX) >= MAX_CATEGORIES {
-        errors.add("budgetId", format!("already has {MAX_CATEGORIES} categories"));
-    }
-    errors.finish()?;
-    let row = row.ok_or_else(|| AppError::internal("validated category missing"))?;
-    Ok(row.insert(db).await?)
-}
-
-pub async fn update_category(
-    db: &DatabaseConnection,
-    user_id: Uuid,
-    id: Uuid,
-    patch: CategoryPatch,
-) -> AppResult<budget_categories::Model> {
-    let category = find_category(db, user_id, id)
-        .await?
-        .ok_or(AppError::NotFound("budget category"))?;
-    let mut errors = FieldErrors::default();
-    let mut active = category.into_active_model();
-    if let Some(name) = patch
-        .name
-        .and_then(|v| errors.take("input.name", validate::label(&v, NAME_MAX)))
-    {
-        active.name = Set(name);
-    }
-    if let Some(amount) = patch
-        .amount
-        .and_then(|v| errors.take("input.amount", validate::positive(v)))
-    {
-        active.amount = Set(amount.minor());
-    }
-    if let Some(color) = patch.color {
-        let color = color.map(|c| validate::color(&c)).transpose();
-        if let Some(color) = errors.take("input.color", color) {
-            active.color = Set(color);
-        }
-    }
-    if let Some(icon) = patch
-        .icon
-        .and_then(|v| errors.take("input.icon", validate::optional_label(v, ICON_MAX)))
-    {
-        active.icon = Set(icon);
-    }
-    errors.finish()?;
-    active.updated_at = Set(db::now());
-    Ok(active.update(db).await?)
-}
-
-/// Deletes a category; its transactions stay, uncategorized.
-pub async fn delete_category(db: &DatabaseConnection, user_id: Uuid, id: Uuid) -> AppResult<Uuid> {
-    ownership::delete::<Categories>(db, user_id, id).await
-}
-
-pub async fn find_category(
-    db: &impl ConnectionTrait,
-    user_id: Uuid,
-    id: Uuid,
-) -> AppResult<Option<budget_categories::Model>> {
-    ownership::find::<Categories>(db, user_id, id).await
-}
-
 /// The caller's budgets among `ids` (one statement, for loaders).
 pub async fn budgets_by_ids(db: &DatabaseConnection, user_id: Uuid, ids: &[Uuid]) -> AppResult<Vec<budgets::Model>> {
     ownership::by_ids::<Budgets>(db, user_id, ids).await
-}
-
-/// The caller's categories among `ids` (one statement, for loaders).
-pub async fn categories_by_ids(
-    db: &DatabaseConnection,
-    user_id: Uuid,
-    ids: &[Uuid],
-) -> AppResult<Vec<budget_categories::Model>> {
-    ownership::by_ids::<Categories>(db, user_id, ids).await
-}
-
-/// The categories of each of `budget_ids`, oldest first (one statement, for loaders).
-pub async fn categories_of_budgets(
-    db: &DatabaseConnection,
-    user_id: Uuid,
-    budget_ids: &[Uuid],
-) -> AppResult<Vec<budget_categories::Model>> {
-    use sea_orm::QueryOrder;
-    Ok(ownership::owned::<Categories>(user_id)
-        .filter(budget_categories::Column::BudgetId.is_in(budget_ids.iter().copied()))
-        .order_by_asc(budget_categories::Column::Id)
-        .all(db)
-        .await?)
-}
-
-/// What counts as spent against budget `b`: transaction `t` is an expense dated within the
-/// budget's range. A macro, so every statement that sums spending embeds the same text.
-macro_rules! spent_within_budget {
-    () => {
-        "t.type = 'expense' AND t.transaction_date >= b.start_date AND t.transaction_date <= b.end_date"
-    };
-}
-pub(crate) use spent_within_budget;
-
-/// Expenses in each category dated within its budget's range, in minor units.
-pub async fn spent_by_category(db: &DatabaseConnection, user_id: Uuid, ids: &[Uuid]) -> AppResult<HashMap<Uuid, i64>> {
-    let sql = format!(
-        "SELECT c.id, CAST(COALESCE(SUM(t.amount), 0) AS BIGINT) \
-         FROM budget_categories c \
-         JOIN budgets b ON b.id = c.budget_id \
-         JOIN transactions t ON t.budget_category_id = c.id AND {} \
-         WHERE c.user_id = ? AND c.id IN ({}) GROUP BY c.id",
-        spent_within_budget!(),
-        db::placeholders(ids.len())
-    );
-    sums(db, &sql, user_id, ids).await
-}
-
-/// Expenses in each budget's categories dated within its range, in minor units.
-pub async fn spent_by_budget(db: &DatabaseConnection, user_id: Uuid, ids: &[Uuid]) -> AppResult<HashMap<Uuid, i64>> {
-    let sql = format!(
-        "SELECT b.id, CAST(COALESCE(SUM(t.amount), 0) AS BIGINT) \
-         FROM budgets b \
-         JOIN budget_categories c ON c.budget_id = b.id \
-         JOIN transactions t ON t.budget_category_id = c.id AND {} \
-         WHERE b.user_id = ? AND b.id IN ({}) GROUP BY b.id",
-        spent_within_budget!(),
-        db::placeholders(ids.len())
-    );
-    sums(db, &sql, user_id, ids).await
-}
-
-async fn sums(db: &DatabaseConnection, sql: &str, user_id: Uuid, ids: &[Uuid]) -> AppResult<HashMap<Uuid, i64>> {
-    let mut values = vec![user_id.into()];
-    values.extend(ids.iter().map(|id| (*id).into()));
-    let rows = db
-        .query_all_raw(db::statement(db.get_database_backend(), sql, values))
-        .await?;
-    rows.iter()
-        .map(|row| Ok((row.try_get_by_index::<Uuid>(0)?, row.try_get_by_index::<i64>(1)?)))
-        .collect::<Result<_, sea_orm::DbErr>>()
-        .map_err(Into::into)
 }
 
 fn check_dates(start: NaiveDate, end: NaiveDate, errors: &mut FieldErrors) {
@@ -354,32 +187,4 @@ fn check_dates(start: NaiveDate, end: NaiveDate, errors: &mut FieldErrors) {
     if end < start {
         errors.add("input.endDate", "must not be before startDate");
     }
-}
-
-fn category_row(
-    user_id: Uuid,
-    budget_id: Uuid,
-    new: NewCategory,
-    prefix: &str,
-    errors: &mut FieldErrors,
-) -> Option<budget_categories::ActiveModel> {
-    let name = errors.take(&format!("{prefix}.name"), validate::label(&new.name, NAME_MAX));
-    let amount = errors.take(&format!("{prefix}.amount"), validate::positive(new.amount));
-    let color = errors.take(
-        &format!("{prefix}.color"),
-        new.color.map(|c| validate::color(&c)).transpose(),
-    );
-    let icon = errors.take(&format!("{prefix}.icon"), validate::optional_label(new.icon, ICON_MAX));
-    let now = db::now();
-    Some(budget_categories::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        user_id: Set(user_id),
-        budget_id: Set(budget_id),
-        name: Set(name?),
-        amount: Set(amount?.minor()),
-        color: Set(color?),
-        icon: Set(icon?),
-        created_at: Set(now),
-        updated_at: Set(now),
-    })
 }

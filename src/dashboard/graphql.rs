@@ -2,21 +2,22 @@
 
 use async_graphql::{Context, Enum, Object, Result, ResultExt, SimpleObject};
 use chrono::NaiveDate;
+use sea_orm::DatabaseConnection;
 
+use crate::foundation::entities::users;
 use crate::{
-    app::AppState,
-    auth::{AuthUser, ContextExt},
     budgets::graphql::{Budget, BudgetCategory},
     dashboard::{
         insights::{self, Severity},
-        service,
+        queries, service,
     },
-    entities::users,
-    error::AppError,
+    foundation::{
+        error::AppError,
+        money::Money,
+        periods::{self, DateRange, Granularity},
+    },
     goals::graphql::SavingsGoal,
-    graphql::scalars::Date,
-    money::Money,
-    periods::{self, DateRange, Granularity},
+    graphql::{ContextExt, scalars::Date},
     reports::{
         graphql::{DateRangeObject, PeriodTotal, page_limit, ratio, trend},
         service::{self as reports, in_range},
@@ -86,22 +87,13 @@ impl Insight {
     }
     /// The category it is about, if any.
     async fn category(&self, ctx: &Context<'_>) -> Result<Option<BudgetCategory>> {
-        let Some(id) = self.0.category_id else { return Ok(None) };
-        Ok(ctx
-            .loaders()
-            .extend()?
-            .category
-            .load_one(id)
-            .await
-            .extend()?
-            .map(BudgetCategory))
+        BudgetCategory::load(ctx, self.0.category_id).await
     }
 }
 
 /// One month at a glance.
 pub struct Dashboard {
-    state: AppState,
-    caller: AuthUser,
+    db: DatabaseConnection,
     user: users::Model,
     month: DateRange,
     today: NaiveDate,
@@ -116,11 +108,11 @@ impl Dashboard {
     }
     /// Income, expenses, budgets, goals and points for the month.
     async fn overview(&self) -> Result<Overview> {
-        let db = &self.state.db;
+        let db = &self.db;
         let totals = reports::totals(db, self.user.id, &in_range(self.month))
             .await
             .extend()?;
-        let standing = reports::standing(db, self.user.id, self.month).await.extend()?;
+        let standing = queries::standing(db, self.user.id, self.month).await.extend()?;
         Ok(Overview {
             total_income: Money::from_db(totals.income),
             total_expenses: Money::from_db(totals.expenses),
@@ -135,26 +127,26 @@ impl Dashboard {
     }
     /// Budgets whose dates overlap the month, oldest first.
     async fn budgets(&self) -> Result<Vec<Budget>> {
-        let rows = reports::budgets_overlapping(&self.state.db, self.user.id, self.month)
+        let rows = queries::budgets_overlapping(&self.db, self.user.id, self.month)
             .await
             .extend()?;
         Ok(rows.into_iter().map(Budget).collect())
     }
     /// The newest transactions (any month), at most 100.
-    #[graphql(complexity = "crate::graphql::limits::page_cost(Some(first), None, child_complexity)")]
+    #[graphql(complexity = "crate::graphql::complexity::page_cost(Some(first), None, child_complexity)")]
     async fn recent_transactions(&self, #[graphql(default = 10)] first: i32) -> Result<Vec<Transaction>> {
         let limit = page_limit(first, "first").extend()?;
-        let rows = reports::recent(&self.state.db, self.user.id, limit).await.extend()?;
+        let rows = queries::recent(&self.db, self.user.id, limit).await.extend()?;
         Ok(rows.into_iter().map(Transaction).collect())
     }
     /// Goals still being saved for (ACTIVE and PAUSED), newest first.
     async fn goals(&self) -> Result<Vec<SavingsGoal>> {
-        let rows = service::open_goals(&self.state.db, self.user.id).await.extend()?;
+        let rows = service::open_goals(&self.db, self.user.id).await.extend()?;
         Ok(rows.into_iter().map(SavingsGoal).collect())
     }
     /// What stands out this month, most severe first.
     async fn insights(&self) -> Result<Vec<Insight>> {
-        let snapshot = service::snapshot(&self.state.db, &self.user, self.month, self.today)
+        let snapshot = service::snapshot(&self.db, &self.user, self.month, self.today)
             .await
             .extend()?;
         Ok(insights::insights(&snapshot).into_iter().map(Insight).collect())
@@ -167,7 +159,7 @@ impl Dashboard {
             .ok_or_else(|| AppError::invalid("months", format!("must be between 1 and {MAX_TREND_MONTHS}")))
             .extend()?;
         let start = periods::trailing_months(self.month.start, count)[0].start;
-        trend(&self.state, &self.caller, start, self.month.end, Granularity::Month)
+        trend(&self.db, self.user.id, start, self.month.end, Granularity::Month)
             .await
             .extend()
     }
@@ -181,13 +173,12 @@ impl DashboardQuery {
     /// The month containing `month` (any day of it); by default the current month in the
     /// user's time zone.
     async fn dashboard(&self, ctx: &Context<'_>, month: Option<Date>) -> Result<Dashboard> {
-        let (state, caller) = ctx.authenticated().extend()?;
+        let (db, _) = ctx.authenticated().extend()?;
         let user = ctx.loaders().extend()?.caller().await.extend()?.clone();
         let today = periods::today_in(&user.timezone);
         let month = periods::month_of(month.map_or(today, |d| d.0));
         Ok(Dashboard {
-            state: state.clone(),
-            caller: caller.clone(),
+            db: db.clone(),
             user,
             month,
             today,

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::{
     budgets::status::{Usage, usage},
-    money::{Money, display},
+    foundation::money::{Money, display},
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -2,4 +2,5 @@
 
 pub mod graphql;
 pub mod insights;
+pub mod queries;
 pub mod service;

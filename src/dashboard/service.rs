@@ -4,17 +4,22 @@ use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter};
 use uuid::Uuid;
 
+use crate::foundation::entities::{
+    savings_goals::{self, GoalStatus},
+    users,
+};
 use crate::{
     budgets,
-    dashboard::insights::{CategoryUsage, GoalPace, Snapshot, UnusualExpense},
-    entities::{
-        savings_goals::{self, GoalStatus},
-        users,
+    dashboard::{
+        insights::{CategoryUsage, GoalPace, Snapshot, UnusualExpense},
+        queries,
     },
-    error::AppResult,
+    foundation::{
+        error::AppResult,
+        ownership,
+        periods::{self, DateRange, Granularity},
+    },
     goals::progress,
-    ownership,
-    periods::{self, DateRange, Granularity},
     reports::service::{self as reports, in_range},
 };
 
@@ -31,13 +36,13 @@ pub async fn snapshot(
     let goals = active_goals(db, user_id).await?;
     let names: std::collections::HashMap<Uuid, String> =
         categories.iter().map(|c| (c.category_id, c.name.clone())).collect();
-    let unusual = reports::unusual_expenses(db, user_id, month).await?;
+    let unusual = queries::unusual_expenses(db, user_id, month).await?;
     let unusual_categories: Vec<Uuid> = unusual
         .iter()
         .filter_map(|(t, _)| t.budget_category_id)
         .filter(|id| !names.contains_key(id))
         .collect();
-    let more_names = budgets::service::categories_by_ids(db, user_id, &unusual_categories).await?;
+    let more_names = budgets::categories::by_ids(db, user_id, &unusual_categories).await?;
     let name_of = |id: Option<Uuid>| {
         id.and_then(|id| {
             names
@@ -105,14 +110,14 @@ async fn previous_expenses(db: &DatabaseConnection, user_id: Uuid, month: DateRa
 
 /// Each category of the budgets active in `month`, with what it has spent.
 async fn category_usage(db: &DatabaseConnection, user_id: Uuid, month: DateRange) -> AppResult<Vec<CategoryUsage>> {
-    let active = reports::budgets_overlapping(db, user_id, month).await?;
+    let active = queries::budgets_overlapping(db, user_id, month).await?;
     let budget_ids: Vec<Uuid> = active.iter().map(|b| b.id).collect();
     if budget_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let categories = budgets::service::categories_of_budgets(db, user_id, &budget_ids).await?;
+    let categories = budgets::categories::of_budgets(db, user_id, &budget_ids).await?;
     let ids: Vec<Uuid> = categories.iter().map(|c| c.id).collect();
-    let spent = budgets::service::spent_by_category(db, user_id, &ids).await?;
+    let spent = budgets::spending::by_category(db, user_id, &ids).await?;
     Ok(categories
         .into_iter()
         .map(|c| CategoryUsage {

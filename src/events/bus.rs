@@ -14,7 +14,7 @@ use tokio::{sync::broadcast, task::JoinHandle};
 use uuid::Uuid;
 
 use super::Event;
-use crate::config::Config;
+use crate::foundation::config::Config;
 
 /// Events a slow subscriber may fall behind by before it skips (and a warning is logged).
 const BACKLOG: usize = 256;

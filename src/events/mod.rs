@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::entities::{achievements, transactions};
+use crate::foundation::entities::{achievements, transactions};
 
 pub use bus::EventBus;
 
@@ -96,7 +96,7 @@ impl TransactionChange {
             kind,
             transaction_id,
             transaction,
-            changed_at: crate::db::now(),
+            changed_at: crate::foundation::db::now(),
         })
     }
 }

@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use async_graphql::dataloader::Loader;
 use uuid::Uuid;
 
-use crate::{entities::goal_milestones, error::AppError, goals::service, graphql::loaders::Scope};
+use crate::foundation::entities::goal_milestones;
+use crate::{foundation::error::AppError, goals::service, graphql::loaders::Scope};
 
 pub struct MilestonesOfGoal(pub Scope);
 

@@ -3,7 +3,7 @@
 use chrono::{Duration, NaiveDate};
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use crate::entities::savings_goals::GoalStatus;
+use crate::foundation::entities::savings_goals::GoalStatus;
 
 /// The milestones every goal has, in percent of its target.
 pub const MILESTONES: [i16; 4] = [25, 50, 75, 100];

@@ -1,34 +1,32 @@
-//! Savings goal reads and writes, scoped by the caller's user id. Contributions are atomic:
-//! the amount changes in one conditional UPDATE, with its ledger row, in one transaction.
+//! Savings goal reads and writes, scoped by the caller's user id, and the milestones a
+//! goal's balance reaches (contributions themselves are in `contributions`).
 
 use chrono::NaiveDate;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, Select, Set, TransactionTrait,
-    sea_query::{Expr, ExprTrait, OnConflict},
+    QueryFilter, QueryOrder, Select, Set, TransactionTrait, sea_query::OnConflict,
 };
 use uuid::Uuid;
 
+use crate::foundation::entities::{
+    goal_milestones::{self, Entity as Milestones},
+    savings_goals::{self, Column, Entity as Goals, GoalStatus},
+};
 use crate::{
-    db::{self, Attempt},
-    entities::{
-        goal_contributions::{self, Entity as Contributions},
-        goal_milestones::{self, Entity as Milestones},
-        savings_goals::{self, Column, Entity as Goals, GoalStatus},
-    },
-    error::{AppError, AppResult, FieldErrors},
     events::{Event, EventBus, MilestoneReached},
-    goals::progress,
-    money::{MAX_MINOR, Money},
-    ownership,
-    pagination::{Cursor, Keyset, Page, Paged, SortKey},
-    validate,
+    foundation::{
+        db,
+        error::{AppResult, FieldErrors},
+        money::Money,
+        ownership,
+        pagination::{Cursor, Keyset, Page, Paged, SortKey},
+        validate,
+    },
+    goals::{contributions, progress},
 };
 
 const NAME_MAX: usize = 100;
-const NOTE_MAX: usize = 500;
 pub const CURSOR_SCOPE: &str = "goals";
-pub const CONTRIBUTION_SCOPE: &str = "contributions";
 
 pub struct NewGoal {
     pub name: String,
@@ -83,7 +81,7 @@ pub async fn create(
     let txn = db.begin().await?;
     let goal = goal.insert(&txn).await?;
     if initial.is_positive() {
-        ledger_row(user_id, goal.id, initial.minor(), Some("Initial amount".into()))
+        contributions::ledger_row(user_id, goal.id, initial.minor(), Some("Initial amount".into()))
             .insert(&txn)
             .await?;
     }
@@ -169,7 +167,7 @@ pub async fn list(
         id: Column::Id,
         descending: true,
     };
-    crate::pagination::fetch(db, filtered(user_id, status), page, keyset, |g| Cursor {
+    crate::foundation::pagination::fetch(db, filtered(user_id, status), page, keyset, |g| Cursor {
         key: SortKey::Id,
         id: g.id,
     })
@@ -178,108 +176,6 @@ pub async fn list(
 
 pub async fn count(db: &DatabaseConnection, user_id: Uuid, status: Option<GoalStatus>) -> AppResult<u64> {
     Ok(filtered(user_id, status).count(db).await?)
-}
-
-/// Adds `amount` (negative: a withdrawal) to a goal, never below zero. Safe under any
-/// concurrency: the balance changes in one conditional UPDATE, retried on contention.
-pub async fn contribute(
-    db: &DatabaseConnection,
-    events: &EventBus,
-    user_id: Uuid,
-    goal_id: Uuid,
-    amount: Money,
-    note: Option<String>,
-) -> AppResult<savings_goals::Model> {
-    let mut errors = FieldErrors::default();
-    if amount.minor() == 0 {
-        errors.add("input.amount", "must not be 0");
-    }
-    let note = errors
-        .take("input.note", validate::optional_label(note, NOTE_MAX))
-        .flatten();
-    errors.finish()?;
-    let (goal, reached) = db::retry(|| try_contribute(db, user_id, goal_id, amount.minor(), note.clone())).await?;
-    announce_milestones(events, &goal, reached).await;
-    crate::achievements::service::after_event(db, events, user_id).await;
-    Ok(goal)
-}
-
-async fn try_contribute(
-    db: &DatabaseConnection,
-    user_id: Uuid,
-    goal_id: Uuid,
-    amount: i64,
-    note: Option<String>,
-) -> Result<(savings_goals::Model, Vec<goal_milestones::Model>), Attempt> {
-    let txn = db.begin().await?;
-    let balance = Expr::col(Column::CurrentAmount).add(amount);
-    let changed = Goals::update_many()
-        .col_expr(Column::CurrentAmount, balance.clone())
-        .col_expr(Column::UpdatedAt, Expr::value(db::now()))
-        .filter(Column::Id.eq(goal_id))
-        .filter(Column::UserId.eq(user_id))
-        .filter(balance.clone().gte(0))
-        .filter(balance.lte(MAX_MINOR))
-        .exec(&txn)
-        .await?;
-    if changed.rows_affected == 0 {
-        txn.rollback().await?;
-        let goal = find(db, user_id, goal_id)
-            .await?
-            .ok_or(AppError::NotFound("savings goal"))?;
-        let message = if goal.current_amount + amount < 0 {
-            "would take the goal below zero"
-        } else {
-            "would take the goal beyond 9999999999.99"
-        };
-        return Err(AppError::invalid("input.amount", message).into());
-    }
-    ledger_row(user_id, goal_id, amount, note).insert(&txn).await?;
-    let goal = find(&txn, user_id, goal_id)
-        .await?
-        .ok_or(AppError::NotFound("savings goal"))?;
-    let status = progress::status(None, goal.status, goal.target_amount, goal.current_amount).unwrap_or(goal.status);
-    let goal = if status == goal.status {
-        goal
-    } else {
-        let mut active = goal.into_active_model();
-        active.status = Set(status);
-        active.update(&txn).await?
-    };
-    let reached = record_milestones(&txn, &goal).await?;
-    txn.commit().await?;
-    Ok((goal, reached))
-}
-
-/// A goal's contributions, newest first.
-pub async fn contributions(
-    db: &DatabaseConnection,
-    user_id: Uuid,
-    goal_id: Uuid,
-    page: &Page,
-) -> AppResult<Paged<goal_contributions::Model>> {
-    let select = Contributions::find()
-        .filter(goal_contributions::Column::UserId.eq(user_id))
-        .filter(goal_contributions::Column::GoalId.eq(goal_id));
-    let keyset = Keyset {
-        scope: CONTRIBUTION_SCOPE,
-        key: None,
-        id: goal_contributions::Column::Id,
-        descending: true,
-    };
-    crate::pagination::fetch(db, select, page, keyset, |c| Cursor {
-        key: SortKey::Id,
-        id: c.id,
-    })
-    .await
-}
-
-pub async fn count_contributions(db: &DatabaseConnection, user_id: Uuid, goal_id: Uuid) -> AppResult<u64> {
-    Ok(contributions_of(user_id, goal_id).count(db).await?)
-}
-
-fn contributions_of(user_id: Uuid, goal_id: Uuid) -> Select<Contributions> {
-    ownership::owned::<Contributions>(user_id).filter(goal_contributions::Column::GoalId.eq(goal_id))
 }
 
 /// Reached milestones of each of `goal_ids` (one statement, for loaders).
@@ -297,7 +193,7 @@ pub async fn milestones_of(
 
 /// Records the milestones `goal` has reached and not recorded before, and returns those; the
 /// first crossing keeps its time (a racing writer that recorded one first returns it, not us).
-async fn record_milestones(
+pub(super) async fn record_milestones(
     db: &impl ConnectionTrait,
     goal: &savings_goals::Model,
 ) -> AppResult<Vec<goal_milestones::Model>> {
@@ -324,7 +220,11 @@ async fn record_milestones(
 }
 
 /// Raises a milestone event for each milestone the write that committed `goal` recorded.
-async fn announce_milestones(events: &EventBus, goal: &savings_goals::Model, reached: Vec<goal_milestones::Model>) {
+pub(super) async fn announce_milestones(
+    events: &EventBus,
+    goal: &savings_goals::Model,
+    reached: Vec<goal_milestones::Model>,
+) {
     let raised = reached.into_iter().map(|milestone| {
         Event::GoalMilestoneReached(MilestoneReached {
             goal_id: goal.id,
@@ -336,17 +236,6 @@ async fn announce_milestones(events: &EventBus, goal: &savings_goals::Model, rea
         })
     });
     events.publish(goal.user_id, raised).await;
-}
-
-fn ledger_row(user_id: Uuid, goal_id: Uuid, amount: i64, note: Option<String>) -> goal_contributions::ActiveModel {
-    goal_contributions::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        user_id: Set(user_id),
-        goal_id: Set(goal_id),
-        amount: Set(amount),
-        note: Set(note),
-        created_at: Set(db::now()),
-    }
 }
 
 /// Target dates in the past would make every projection meaningless.

@@ -9,7 +9,7 @@ use async_graphql::{
 };
 use futures_util::future::BoxFuture;
 
-use crate::{error::AppResult, pagination::Paged};
+use crate::foundation::{error::AppResult, pagination::Paged};
 
 /// A Relay connection of `N` with `totalCount`.
 pub type Conn<N> = Connection<String, N, TotalCount, EmptyFields>;

@@ -1,19 +1,22 @@
-//! Per-request DataLoaders, created by the HTTP handler for an authenticated caller and
-//! scoped to them: a loader in schema data would share its cache between users.
+//! The per-request loader registry. The edge creates one for each authenticated request,
+//! scoped to the caller: a loader in schema data would share its cache between users.
+//! Each domain defines its own loaders (in its `loader.rs`); the registry creates each kind
+//! on its first use in a request, so a request pays only for the loaders it uses.
+
+use std::{
+    any::{Any, TypeId},
+    collections::HashMap,
+    sync::{Arc, Mutex, PoisonError},
+};
 
 use async_graphql::dataloader::DataLoader;
+use chrono::NaiveDate;
 use sea_orm::DatabaseConnection;
+use tokio::sync::OnceCell;
 use uuid::Uuid;
 
-use tokio::sync::OnceCell;
-
-use crate::{
-    budgets::loader::{BudgetById, BudgetSpent, CategoriesOfBudget, CategoryById, CategorySpent},
-    entities::users,
-    error::AppResult,
-    goals::loader::MilestonesOfGoal,
-    transactions::loader::CategoryTransactions,
-};
+use crate::foundation::entities::users;
+use crate::foundation::{error::AppResult, ownership, periods};
 
 /// The caller every loader query is scoped to.
 #[derive(Clone)]
@@ -26,40 +29,42 @@ pub struct Loaders {
     scope: Scope,
     /// The caller's own row, read at most once per request (time zone, currency).
     caller: OnceCell<users::Model>,
-    pub budget: DataLoader<BudgetById>,
-    pub category: DataLoader<CategoryById>,
-    pub categories_of_budget: DataLoader<CategoriesOfBudget>,
-    pub budget_spent: DataLoader<BudgetSpent>,
-    pub category_spent: DataLoader<CategorySpent>,
-    pub category_transactions: DataLoader<CategoryTransactions>,
-    pub milestones: DataLoader<MilestonesOfGoal>,
+    /// One `DataLoader<L>` per loader type `L`, keyed by `TypeId::of::<L>()`.
+    created: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
 }
 
 impl Loaders {
     pub fn new(db: DatabaseConnection, user_id: Uuid) -> Self {
-        let scope = Scope { db, user_id };
         Loaders {
-            scope: scope.clone(),
+            scope: Scope { db, user_id },
             caller: OnceCell::new(),
-            budget: DataLoader::new(BudgetById(scope.clone()), tokio::spawn),
-            category: DataLoader::new(CategoryById(scope.clone()), tokio::spawn),
-            categories_of_budget: DataLoader::new(CategoriesOfBudget(scope.clone()), tokio::spawn),
-            budget_spent: DataLoader::new(BudgetSpent(scope.clone()), tokio::spawn),
-            category_spent: DataLoader::new(CategorySpent(scope.clone()), tokio::spawn),
-            category_transactions: DataLoader::new(CategoryTransactions(scope.clone()), tokio::spawn),
-            milestones: DataLoader::new(MilestonesOfGoal(scope), tokio::spawn),
+            created: Mutex::default(),
+        }
+    }
+
+    /// This request's loader of type `L`, made by `make` (its tuple-struct constructor, e.g.
+    /// `loaders.get(BudgetById)`) the first time it is asked for.
+    pub fn get<L: Send + Sync + 'static>(&self, make: fn(Scope) -> L) -> Arc<DataLoader<L>> {
+        let mut created = self.created.lock().unwrap_or_else(PoisonError::into_inner);
+        let loader = created
+            .entry(TypeId::of::<L>())
+            .or_insert_with(|| Arc::new(DataLoader::new(make(self.scope.clone()), tokio::spawn)));
+        match Arc::clone(loader).downcast::<DataLoader<L>>() {
+            Ok(loader) => loader,
+            // Unreachable: the entry for `L` is only ever a `DataLoader<L>`.
+            Err(_) => Arc::new(DataLoader::new(make(self.scope.clone()), tokio::spawn)),
         }
     }
 
     /// The caller's account, loaded on first use.
     pub async fn caller(&self) -> AppResult<&users::Model> {
         self.caller
-            .get_or_try_init(|| crate::users::service::get(&self.scope.db, self.scope.user_id))
+            .get_or_try_init(|| ownership::account(&self.scope.db, self.scope.user_id))
             .await
     }
 
     /// Today in the caller's time zone.
-    pub async fn today(&self) -> AppResult<chrono::NaiveDate> {
-        Ok(crate::periods::today_in(&self.caller().await?.timezone))
+    pub async fn today(&self) -> AppResult<NaiveDate> {
+        Ok(periods::today_in(&self.caller().await?.timezone))
     }
 }

@@ -3,7 +3,7 @@
 use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
 use chrono::{NaiveDate, SecondsFormat, Utc};
 
-use crate::money::Money;
+use crate::foundation::money::Money;
 
 /// Exact money amount, serialized as a string with exactly two decimals: "1234.50". Input
 /// accepts a string or a JSON number; more than two decimals, NaN, or values beyond

@@ -1,5 +1,5 @@
 //! Income and expense transactions.
 
+pub mod filter;
 pub mod graphql;
-pub mod loader;
 pub mod service;

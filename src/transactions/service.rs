@@ -1,33 +1,28 @@
 //! Transaction reads and writes, scoped by the caller's user id.
 
 use chrono::NaiveDate;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, IntoActiveModel, NotSet, PaginatorTrait,
-    QueryFilter, Select, Set,
-    sea_query::{LikeExpr, Query},
-};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, IntoActiveModel, NotSet, PaginatorTrait, Set};
 use uuid::Uuid;
 
+use crate::foundation::entities::transactions::{self, Column, Entity as Transactions, TransactionType};
 use crate::{
-    budgets, db,
-    entities::{
-        budget_categories,
-        transactions::{self, Column, Entity as Transactions, TransactionType},
-    },
-    error::{AppResult, FieldErrors},
+    budgets,
     events::{ChangeKind, Event, EventBus, TransactionChange},
-    money::Money,
-    ownership,
-    pagination::{Cursor, Keyset, Page, Paged, SortKey},
-    validate,
+    foundation::{
+        db,
+        error::{AppResult, FieldErrors},
+        money::Money,
+        ownership,
+        pagination::{
+            Cursor, Keyset, Page, Paged, SortKey, TRANSACTIONS_BY_AMOUNT, TRANSACTIONS_BY_CREATION,
+            TRANSACTIONS_BY_DATE,
+        },
+        validate,
+    },
+    transactions::filter::{TransactionFilter, filtered},
 };
 
 const DESCRIPTION_MAX: usize = 500;
-const SEARCH_MAX: usize = 100;
-/// Cursor scopes, one per ordering, so a cursor cannot be replayed under another order.
-pub const DATE_SCOPE: &str = "transactions:date";
-const AMOUNT_SCOPE: &str = "transactions:amount";
-const CREATED_SCOPE: &str = "transactions:created";
 
 pub struct NewTransaction {
     pub amount: Money,
@@ -46,20 +41,6 @@ pub struct TransactionPatch {
     pub kind: Option<TransactionType>,
     pub category_id: Option<Uuid>,
     pub clear_category: bool,
-}
-
-/// Which transactions a list, count or aggregate covers. All fields combine with AND.
-#[derive(Debug, Clone, Default)]
-pub struct TransactionFilter {
-    pub from: Option<NaiveDate>,
-    pub to: Option<NaiveDate>,
-    pub kind: Option<TransactionType>,
-    pub category_id: Option<Uuid>,
-    pub budget_id: Option<Uuid>,
-    pub uncategorized: Option<bool>,
-    pub search: Option<String>,
-    pub min_amount: Option<Money>,
-    pub max_amount: Option<Money>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -89,9 +70,9 @@ impl Default for Ordering {
 impl Ordering {
     pub fn scope(self) -> &'static str {
         match self.field {
-            OrderField::TransactionDate => DATE_SCOPE,
-            OrderField::Amount => AMOUNT_SCOPE,
-            OrderField::CreatedAt => CREATED_SCOPE,
+            OrderField::TransactionDate => TRANSACTIONS_BY_DATE,
+            OrderField::Amount => TRANSACTIONS_BY_AMOUNT,
+            OrderField::CreatedAt => TRANSACTIONS_BY_CREATION,
         }
     }
 }
@@ -241,7 +222,7 @@ pub async fn list(
         descending: ordering.descending,
     };
     let select = filtered(user_id, filter)?;
-    crate::pagination::fetch(db, select, page, keyset, |t| Cursor {
+    crate::foundation::pagination::fetch(db, select, page, keyset, |t| Cursor {
         key: cursor_key(t),
         id: t.id,
     })
@@ -252,79 +233,6 @@ pub async fn count(db: &DatabaseConnection, user_id: Uuid, filter: &TransactionF
     Ok(filtered(user_id, filter)?.count(db).await?)
 }
 
-/// Checks a filter's own consistency, before any query.
-pub fn check_filter(filter: &TransactionFilter) -> AppResult<()> {
-    let mut errors = FieldErrors::default();
-    if let (Some(from), Some(to)) = (filter.from, filter.to)
-        && to < from
-    {
-        errors.add("filter.to", "must not be before filter.from");
-    }
-    if let (Some(min), Some(max)) = (filter.min_amount, filter.max_amount)
-        && max < min
-    {
-        errors.add("filter.maxAmount", "must not be less than filter.minAmount");
-    }
-    if filter.search.as_deref().is_some_and(|s| s.chars().count() > SEARCH_MAX) {
-        errors.add("filter.search", format!("must be at most {SEARCH_MAX} characters"));
-    }
-    errors.finish()
-}
-
-/// The caller's transactions matching `filter`.
-pub fn filtered(user_id: Uuid, filter: &TransactionFilter) -> AppResult<Select<Transactions>> {
-    check_filter(filter)?;
-    // `condition` carries the user_id predicate, so aggregates can reuse it.
-    Ok(Transactions::find().filter(condition(user_id, filter)))
-}
-
-/// The WHERE clause of `filter`, always scoped to `user_id`.
-pub fn condition(user_id: Uuid, filter: &TransactionFilter) -> Condition {
-    let mut all = Condition::all().add(Column::UserId.eq(user_id));
-    if let Some(from) = filter.from {
-        all = all.add(Column::TransactionDate.gte(from));
-    }
-    if let Some(to) = filter.to {
-        all = all.add(Column::TransactionDate.lte(to));
-    }
-    if let Some(kind) = filter.kind {
-        all = all.add(Column::Kind.eq(kind));
-    }
-    if let Some(category_id) = filter.category_id {
-        all = all.add(Column::BudgetCategoryId.eq(category_id));
-    }
-    if let Some(budget_id) = filter.budget_id {
-        let categories = Query::select()
-            .column(budget_categories::Column::Id)
-            .from(budget_categories::Entity)
-            .and_where(budget_categories::Column::BudgetId.eq(budget_id))
-            .and_where(budget_categories::Column::UserId.eq(user_id))
-            .to_owned();
-        all = all.add(Column::BudgetCategoryId.in_subquery(categories));
-    }
-    match filter.uncategorized {
-        Some(true) => all = all.add(Column::BudgetCategoryId.is_null()),
-        Some(false) => all = all.add(Column::BudgetCategoryId.is_not_null()),
-        None => {}
-    }
-    if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let escaped = search
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        let pattern = LikeExpr::new(format!("%{escaped}%")).escape('\\');
-        all = all.add(Column::SearchText.like(pattern));
-    }
-    if let Some(min) = filter.min_amount {
-        all = all.add(Column::Amount.gte(min.minor()));
-    }
-    if let Some(max) = filter.max_amount {
-        all = all.add(Column::Amount.lte(max.minor()));
-    }
-    all
-}
-
 /// Records a field error unless `category_id` is one of the caller's categories. Another
 /// user's category gets the same answer as one that does not exist.
 async fn check_category(
@@ -333,9 +241,7 @@ async fn check_category(
     category_id: Uuid,
     errors: &mut FieldErrors,
 ) -> AppResult<bool> {
-    let exists = budgets::service::find_category(db, user_id, category_id)
-        .await?
-        .is_some();
+    let exists = budgets::categories::find(db, user_id, category_id).await?.is_some();
     if !exists {
         errors.add("input.categoryId", "is not one of your budget categories");
     }

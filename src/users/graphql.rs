@@ -2,11 +2,10 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, Result, ResultExt, SimpleObject};
 
+use crate::foundation::entities::users as rows;
 use crate::{
-    auth::ContextExt,
-    entities::users as rows,
-    graphql::scalars::DateTime,
-    money::Money,
+    foundation::money::Money,
+    graphql::{ContextExt, scalars::DateTime},
     users::service::{self, FinancialPatch, PreferencesPatch, ProfilePatch},
 };
 
@@ -180,8 +179,8 @@ pub struct UsersQuery;
 impl UsersQuery {
     /// The signed-in account.
     async fn me(&self, ctx: &Context<'_>) -> Result<User> {
-        let (state, caller) = ctx.authenticated().extend()?;
-        service::get(&state.db, caller.id).await.map(Into::into).extend()
+        let (db, caller) = ctx.authenticated().extend()?;
+        service::get(db, caller.id).await.map(Into::into).extend()
     }
 }
 
@@ -192,14 +191,14 @@ pub struct UsersMutation;
 impl UsersMutation {
     /// Updates names, preferences and financial settings.
     async fn update_profile(&self, ctx: &Context<'_>, input: UpdateProfileInput) -> Result<User> {
-        let (state, caller) = ctx.authenticated().extend()?;
+        let (db, caller) = ctx.authenticated().extend()?;
         let patch = ProfilePatch {
             first_name: input.first_name,
             last_name: input.last_name,
             preferences: input.preferences.map(Into::into).unwrap_or_default(),
             financial: input.financial_settings.map(Into::into).unwrap_or_default(),
         };
-        service::update_profile(&state.db, caller.id, patch)
+        service::update_profile(db, caller.id, patch)
             .await
             .map(Into::into)
             .extend()
@@ -207,8 +206,8 @@ impl UsersMutation {
 
     /// Deletes the account and every row it owns. Requires the current password.
     async fn delete_account(&self, ctx: &Context<'_>, password: String) -> Result<bool> {
-        let (state, caller) = ctx.authenticated().extend()?;
-        service::delete_account(&state.db, caller.id, password.into())
+        let (db, caller) = ctx.authenticated().extend()?;
+        service::delete_account(db, caller.id, password.into())
             .await
             .map(|()| true)
             .extend()

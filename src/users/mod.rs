@@ -1,5 +1,6 @@
-//! Users: profile, preferences, financial settings and account deletion.
+//! Users: the account, its password, profile, preferences, financial settings and deletion.
 
 pub mod graphql;
+pub mod password;
 pub mod service;
 pub mod validate;

@@ -4,12 +4,14 @@ use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel
 use secrecy::SecretString;
 use uuid::Uuid;
 
+use crate::foundation::entities::users::{self, Entity as Users, RiskTolerance};
 use crate::{
-    auth::password,
-    entities::users::{self, Entity as Users, RiskTolerance},
-    error::{AppError, AppResult, FieldErrors},
-    money::Money,
-    users::validate,
+    foundation::{
+        error::{AppError, AppResult, FieldErrors},
+        money::Money,
+        ownership,
+    },
+    users::{password, validate},
 };
 
 /// Preference changes; `None` leaves a value as it is.
@@ -38,10 +40,7 @@ pub struct ProfilePatch {
 
 /// The caller's account. A valid token for a deleted account is no identity at all.
 pub async fn get(db: &DatabaseConnection, user_id: Uuid) -> AppResult<users::Model> {
-    Users::find_by_id(user_id)
-        .one(db)
-        .await?
-        .ok_or(AppError::Unauthenticated("This account no longer exists"))
+    ownership::account(db, user_id).await
 }
 
 pub async fn update_profile(db: &DatabaseConnection, user_id: Uuid, patch: ProfilePatch) -> AppResult<users::Model> {
@@ -61,7 +60,7 @@ pub async fn update_profile(db: &DatabaseConnection, user_id: Uuid, patch: Profi
     }
     apply_settings(&mut user, patch.preferences, patch.financial, &mut errors);
     errors.finish()?;
-    user.updated_at = Set(crate::db::now());
+    user.updated_at = Set(crate::foundation::db::now());
     Ok(user.update(db).await?)
 }
 

@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use email_address::EmailAddress;
 
-use crate::money::Money;
+use crate::foundation::money::Money;
 
 pub const PASSWORD_MIN_CHARS: usize = 8;
 pub const PASSWORD_MAX_CHARS: usize = 128;

@@ -3,7 +3,7 @@
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 use serde_json::json;
-use smartsave::entities::{
+use smartsave::foundation::entities::{
     achievements, budget_categories, budgets, budgets::BudgetPeriod, goal_contributions, goal_milestones,
     idempotency_keys, savings_goals, savings_goals::GoalStatus, transactions, transactions::TransactionType,
 };

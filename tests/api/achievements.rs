@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use futures_util::future::join_all;
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde_json::{Value, json};
-use smartsave::entities::{
+use smartsave::foundation::entities::{
     budget_categories, budgets, budgets::BudgetPeriod, transactions, transactions::TransactionType,
 };
 use uuid::Uuid;

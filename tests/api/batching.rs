@@ -4,7 +4,7 @@
 use chrono::{NaiveDate, Utc};
 use sea_orm::{ActiveModelTrait, Set};
 use serde_json::{Value, json};
-use smartsave::entities::transactions::{self, TransactionType};
+use smartsave::foundation::entities::transactions::{self, TransactionType};
 use uuid::Uuid;
 
 use crate::helpers::{TestApp, create_budget};

@@ -1,7 +1,7 @@
 //! The benchmark dataset is exactly what BENCHMARKS.md says, and its users can sign in.
 
 use serde_json::json;
-use smartsave::bench_seed::{BENCH_PASSWORD, seed};
+use smartsave::app::bench_seed::{BENCH_PASSWORD, seed};
 
 use crate::helpers::TestApp;
 

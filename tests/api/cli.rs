@@ -36,7 +36,7 @@ fn help_lists_the_commands() {
 fn schema_prints_the_committed_sdl() {
     let output = smartsave().arg("schema").output().expect("run");
     assert!(output.status.success());
-    assert_eq!(String::from_utf8_lossy(&output.stdout), smartsave::graphql::sdl());
+    assert_eq!(String::from_utf8_lossy(&output.stdout), smartsave::api::schema::sdl());
 }
 
 #[test]

@@ -5,7 +5,7 @@
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use sea_orm::{ActiveModelTrait, Set};
 use serde_json::{Value, json};
-use smartsave::entities::{
+use smartsave::foundation::entities::{
     savings_goals::{self, GoalStatus},
     transactions::{self, TransactionType},
 };

@@ -7,7 +7,7 @@ use chrono::{NaiveDate, Utc};
 use futures_util::future::join_all;
 use sea_orm::{ActiveModelTrait, Set};
 use serde_json::{Value, json};
-use smartsave::entities::{savings_goals, savings_goals::GoalStatus};
+use smartsave::foundation::entities::{savings_goals, savings_goals::GoalStatus};
 use uuid::Uuid;
 
 use crate::helpers::{TestApp, error_code, error_fields};

@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use smartsave::{Application, db};
+use smartsave::{Application, foundation::db};
 
 use crate::helpers::{TestApp, test_config};
 

@@ -11,7 +11,7 @@ use std::{
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use serde_json::{Value, json};
-use smartsave::{Application, Config, db};
+use smartsave::{Application, Config, foundation::db};
 use uuid::Uuid;
 
 /// Known to the tests so they can forge tokens signed with the right (or a wrong) key.

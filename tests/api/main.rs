@@ -3,6 +3,7 @@
 
 mod account;
 mod achievements;
+mod architecture;
 mod auth;
 mod batching;
 mod bench_seed;
@@ -15,6 +16,7 @@ mod health;
 mod helpers;
 mod http;
 mod idempotency;
+mod interchange;
 mod limits;
 mod migrations;
 mod observability;
@@ -26,5 +28,4 @@ mod schema;
 mod subscriptions;
 mod tokens;
 mod transactions;
-mod transfer;
 mod web;

@@ -2,7 +2,7 @@
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
-use smartsave::db;
+use smartsave::foundation::db;
 
 use crate::helpers::{TABLES, TestDatabase, test_config};
 

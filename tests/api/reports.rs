@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, Duration, NaiveDate, Utc, Weekday};
 use sea_orm::{ActiveModelTrait, Set};
 use serde_json::{Value, json};
-use smartsave::entities::transactions::{self, TransactionType};
+use smartsave::foundation::entities::transactions::{self, TransactionType};
 use uuid::Uuid;
 
 use crate::expected::{Lcg, day, money, ratio, ymd};

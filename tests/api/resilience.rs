@@ -11,7 +11,7 @@ use std::{
 };
 
 use serde_json::{Value, json};
-use smartsave::{Application, db};
+use smartsave::{Application, foundation::db};
 use tokio::{net::TcpListener, sync::Notify};
 
 use crate::helpers::{TestDatabase, test_config};

@@ -5,7 +5,7 @@ use std::path::Path;
 #[test]
 fn schema_graphql_matches_the_code() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema.graphql");
-    let generated = smartsave::graphql::sdl();
+    let generated = smartsave::api::schema::sdl();
     if std::env::var_os("UPDATE_SCHEMA").is_some() {
         std::fs::write(&path, &generated).expect("write schema.graphql");
     }
@@ -19,7 +19,7 @@ fn schema_graphql_matches_the_code() {
 #[test]
 fn every_type_and_field_has_a_description() {
     // Descriptions show in GraphiQL and in generated clients.
-    let sdl = smartsave::graphql::sdl();
+    let sdl = smartsave::api::schema::sdl();
     let (mut in_description, mut described, mut in_schema_block) = (false, false, false);
     let mut missing = Vec::new();
     for line in sdl.lines().map(str::trim).filter(|l| !l.is_empty()) {

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::{Method, header};
 use serde_json::json;
-use smartsave::{Application, db};
+use smartsave::{Application, foundation::db};
 
 use crate::helpers::{TestApp, test_config};
 

@@ -1,0 +1,142 @@
+//! Execution of one admitted operation: the caller, their per-user rate limit (the edge's
+//! budget), their loaders, a span and metrics per operation, and the shaped response.
+
+use async_graphql::{
+    Request, Variables,
+    parser::types::{DocumentOperations, ExecutableDocument, OperationType},
+};
+use axum::http::HeaderMap;
+use serde_json::Value as Json;
+use tracing::Instrument;
+
+use crate::{
+    api::{
+        ApiState,
+        http::{
+            admission::Prepared,
+            response::{self, Outcome},
+        },
+    },
+    auth::bearer,
+    foundation::{
+        identity::{ClientIp, RequestAuth},
+        metrics,
+        rate_limit::Rule,
+    },
+    graphql::loaders::Loaders,
+};
+
+/// Executes one prepared operation for the caller the headers name.
+pub(super) async fn run(http: &ApiState, headers: &HeaderMap, client: ClientIp, prepared: Prepared) -> Outcome {
+    let Prepared { params, document } = prepared;
+    let request_id = headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let auth = bearer::caller(headers, &http.tokens);
+    let invalid_token = matches!(auth, RequestAuth::Invalid);
+    if let RequestAuth::User(user) = &auth
+        && let Err(err) = http.limiter.check(Rule::PerUser, &user.id.to_string()).await
+    {
+        return Outcome {
+            body: err.json_body(),
+            request_error: true,
+            invalid_token,
+        };
+    }
+    let user_id = auth.user().map(|user| user.id);
+    // Loaders are per request and per caller: their caches must never cross users.
+    let loaders = user_id.map(|user_id| Loaders::new(http.db.clone(), user_id));
+    let mut request = Request::new(params.query)
+        .variables(Variables::from_json(Json::Object(params.variables)))
+        .data(auth)
+        .data(client);
+    if let Some(loaders) = loaders {
+        request = request.data(loaders);
+    }
+    if let Some(name) = params.operation_name {
+        request = request.operation_name(name);
+    }
+    let label = operation_label(&document, request.operation_name.as_deref());
+    request.set_parsed_query(document);
+
+    // One span per operation: name, caller, duration and outcome in every log line under it.
+    let span = tracing::info_span!(
+        "graphql",
+        operation = %label,
+        operation_name = request.operation_name.as_deref().unwrap_or_default(),
+        user_id = tracing::field::Empty,
+        outcome = tracing::field::Empty,
+        duration_ms = tracing::field::Empty,
+    );
+    if let Some(user_id) = user_id {
+        span.record("user_id", tracing::field::display(user_id));
+    }
+    let started = std::time::Instant::now();
+    let executed = http.schema.execute(request).instrument(span.clone()).await;
+    let outcome = outcome_of(&executed);
+    let elapsed = started.elapsed();
+    span.record("outcome", outcome);
+    span.record("duration_ms", elapsed.as_millis() as u64);
+    tracing::info!(parent: &span, "graphql operation");
+    metrics::graphql_operation(&label, outcome, elapsed.as_secs_f64());
+
+    let shaped = response::shape(executed, &request_id);
+    Outcome {
+        body: shaped.body,
+        request_error: shaped.request_error,
+        invalid_token,
+    }
+}
+
+/// "query budgets", "mutation login": the operation type and first root field, a label
+/// bounded by the schema (client-chosen operation names would let metrics grow unbounded).
+fn operation_label(document: &ExecutableDocument, name: Option<&str>) -> String {
+    use async_graphql::parser::types::Selection;
+    let operation = match (&document.operations, name) {
+        (DocumentOperations::Single(op), _) => Some(op),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name),
+        (DocumentOperations::Multiple(ops), None) => ops.values().next(),
+    };
+    let Some(operation) = operation else {
+        return "unknown".into();
+    };
+    let kind = match operation.node.ty {
+        OperationType::Query => "query",
+        OperationType::Mutation => "mutation",
+        OperationType::Subscription => "subscription",
+    };
+    let field = operation
+        .node
+        .selection_set
+        .node
+        .items
+        .iter()
+        .find_map(|s| match &s.node {
+            Selection::Field(field) => Some(field.node.name.node.to_string()),
+            _ => None,
+        });
+    format!("{kind} {}", field.unwrap_or_else(|| "fragment".into()))
+}
+
+/// "ok", or the code of the first error.
+fn outcome_of(response: &async_graphql::Response) -> &'static str {
+    let Some(error) = response.errors.first() else {
+        return "ok";
+    };
+    match error.extensions.as_ref().and_then(|e| e.get("code")) {
+        Some(async_graphql::Value::String(code)) => match code.as_str() {
+            "UNAUTHENTICATED" => "unauthenticated",
+            "FORBIDDEN" => "forbidden",
+            "NOT_FOUND" => "not_found",
+            "BAD_USER_INPUT" => "bad_user_input",
+            "CONFLICT" => "conflict",
+            "RATE_LIMITED" => "rate_limited",
+            "SERVICE_UNAVAILABLE" => "service_unavailable",
+            "INTERNAL_SERVER_ERROR" => "internal_error",
+            _ => "error",
+        },
+        _ => "error",
+    }
+}

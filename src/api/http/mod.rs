@@ -1,0 +1,219 @@
+//! GraphQL over HTTP, per the GraphQL-over-HTTP spec. async-graphql-axum's stock extractor
+//! runs mutations over GET and parses any content type as JSON, so this handler does the
+//! protocol itself (`protocol`), admits each document once (`admission`), executes it for
+//! the caller the token names (`execute`) and runs keyed mutations once (`idempotent`).
+
+mod admission;
+mod execute;
+mod idempotent;
+mod protocol;
+mod response;
+
+pub use protocol::{Format, GetParams, negotiate};
+
+use std::net::SocketAddr;
+
+use axum::{
+    body::Bytes,
+    extract::{ConnectInfo, Query, State, rejection::QueryRejection},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::Response,
+};
+use serde_json::{Map, Value as Json};
+
+use crate::{
+    api::{ApiState, graphiql},
+    foundation::identity::ClientIp,
+};
+use admission::prepare;
+use execute::run;
+use idempotent::{IDEMPOTENCY_KEY, execute_once};
+use protocol::{
+    Params, accepts_html, bad, client, is_json_content_type, not_acceptable, params_from_json, rate_limited, respond,
+    respond_with,
+};
+
+/// `POST /graphql`: executes any operation from an `application/json` body.
+pub async fn post(
+    State(http): State<ApiState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let client = client(&http.config, peer, &headers);
+    let Some(format) = negotiate(&headers) else {
+        return not_acceptable();
+    };
+    if !is_json_content_type(&headers) {
+        return bad(
+            format,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "POST bodies must be application/json",
+        );
+    }
+    let json: Json = match serde_json::from_slice(&body) {
+        Ok(json) => json,
+        Err(e) => {
+            return bad(
+                format,
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                &format!("malformed JSON body: {e}"),
+            );
+        }
+    };
+    match json {
+        Json::Array(operations) => execute_batch(&http, &headers, client, format, operations).await,
+        single => match params_from_json(single) {
+            Ok(params) => execute(&http, &headers, client, format, params, false).await,
+            Err(message) => bad(format, StatusCode::BAD_REQUEST, "BAD_REQUEST", &message),
+        },
+    }
+}
+
+/// A JSON array of operations, when enabled (GRAPHQL_MAX_BATCH > 0): at most that many,
+/// run one after another so a batch cannot multiply concurrency.
+async fn execute_batch(
+    http: &ApiState,
+    headers: &HeaderMap,
+    client: ClientIp,
+    format: Format,
+    operations: Vec<Json>,
+) -> Response {
+    let max = http.config.graphql_limits.max_batch;
+    if max == 0 {
+        return bad(
+            format,
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "batched requests are not enabled",
+        );
+    }
+    if operations.is_empty() || operations.len() > max {
+        return bad(
+            format,
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            &format!("a batch holds 1 to {max} operations"),
+        );
+    }
+    let mut results = Vec::with_capacity(operations.len());
+    for operation in operations {
+        let body = match params_from_json(operation) {
+            Ok(params) => match prepare(&http.config.graphql_limits, params) {
+                Ok(prepared) => run(http, headers, client, prepared).await.body,
+                Err(refused) => refused.body,
+            },
+            Err(message) => response::request_error("BAD_REQUEST", &message),
+        };
+        results.push(body);
+    }
+    let body = Json::Array(results);
+    let status = if rate_limited(&body).is_some() {
+        StatusCode::TOO_MANY_REQUESTS
+    } else {
+        StatusCode::OK
+    };
+    respond(format, status, body, None)
+}
+
+/// `GET /graphql`: GraphiQL for a browser, otherwise a query (never a mutation).
+pub async fn get(
+    State(http): State<ApiState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    query: Result<Query<GetParams>, QueryRejection>,
+) -> Response {
+    let params = match query {
+        Ok(Query(params)) => params,
+        Err(_) => {
+            let format = negotiate(&headers).unwrap_or(Format::Json);
+            return bad(format, StatusCode::BAD_REQUEST, "BAD_REQUEST", "malformed query string");
+        }
+    };
+    let GetParams {
+        query: Some(query),
+        operation_name,
+        variables,
+    } = params
+    else {
+        if accepts_html(&headers) {
+            if !http.config.graphiql {
+                return bad(
+                    Format::Json,
+                    StatusCode::NOT_FOUND,
+                    "NOT_FOUND",
+                    "GraphiQL is disabled here",
+                );
+            }
+            return graphiql::page();
+        }
+        let format = negotiate(&headers).unwrap_or(Format::Json);
+        return bad(
+            format,
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "the query parameter is required",
+        );
+    };
+    let Some(format) = negotiate(&headers) else {
+        return not_acceptable();
+    };
+    let variables = match variables.as_deref().map(serde_json::from_str::<Json>) {
+        None | Some(Ok(Json::Null)) => Map::new(),
+        Some(Ok(Json::Object(map))) => map,
+        Some(_) => {
+            return bad(
+                format,
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                "variables must be a JSON object",
+            );
+        }
+    };
+    let client = client(&http.config, peer, &headers);
+    execute(
+        &http,
+        &headers,
+        client,
+        format,
+        Params {
+            query,
+            operation_name,
+            variables,
+        },
+        true,
+    )
+    .await
+}
+
+async fn execute(
+    http: &ApiState,
+    headers: &HeaderMap,
+    client: ClientIp,
+    format: Format,
+    params: Params,
+    is_get: bool,
+) -> Response {
+    let prepared = match prepare(&http.config.graphql_limits, params) {
+        Ok(prepared) => prepared,
+        Err(refused) => return respond_with(format, refused),
+    };
+    if is_get && prepared.is_mutation_or_subscription() {
+        let mut response = bad(
+            format,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            "mutations and subscriptions must use POST",
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
+    if !is_get && let Some(key) = headers.get(IDEMPOTENCY_KEY) {
+        return execute_once(http, headers, client, format, prepared, key).await;
+    }
+    respond_with(format, run(http, headers, client, prepared).await)
+}

@@ -1,0 +1,103 @@
+//! The API surface, above every domain: the schema's roots, GraphQL over HTTP and over
+//! WebSocket, GraphiQL, the health check, web hardening, and the rate limits and
+//! idempotency applied at the edge. It decides who is calling and hands resolvers the
+//! services they need; it holds no domain logic.
+
+pub mod graphiql;
+pub mod health;
+pub mod http;
+pub mod idempotency;
+pub mod limits;
+pub mod schema;
+pub mod web;
+pub mod ws;
+
+use std::sync::Arc;
+
+use axum::{Router, extract::DefaultBodyLimit, extract::FromRef, routing::get};
+use sea_orm::DatabaseConnection;
+
+use crate::{
+    auth::TokenService,
+    events::EventBus,
+    foundation::{config::Config, metrics, rate_limit::RateLimiter},
+    interchange,
+};
+pub use schema::AppSchema;
+
+/// What the edge serves requests with: the shared services and the executable schema.
+/// Cheap to clone.
+#[derive(Clone)]
+pub struct ApiState {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    pub tokens: Arc<TokenService>,
+    pub limiter: Arc<RateLimiter>,
+    pub events: EventBus,
+    pub schema: AppSchema,
+}
+
+impl ApiState {
+    /// The state for `config`'s services, with the schema built over them.
+    pub fn new(db: DatabaseConnection, config: Config, limiter: RateLimiter, events: EventBus) -> Self {
+        let tokens = Arc::new(TokenService::new(
+            &config.jwt_secret,
+            config.access_token_ttl,
+            config.refresh_token_ttl,
+        ));
+        let (config, limiter) = (Arc::new(config), Arc::new(limiter));
+        let schema = schema::build(
+            &config,
+            schema::Services {
+                db: db.clone(),
+                config: Arc::clone(&config),
+                tokens: Arc::clone(&tokens),
+                limiter: Arc::clone(&limiter),
+                events: events.clone(),
+            },
+        );
+        ApiState {
+            db,
+            config,
+            tokens,
+            limiter,
+            events,
+            schema,
+        }
+    }
+}
+
+// Handlers outside `api` (a domain's download, the metrics page) extract only the part of
+// the state they need.
+impl FromRef<ApiState> for DatabaseConnection {
+    fn from_ref(state: &ApiState) -> Self {
+        state.db.clone()
+    }
+}
+
+impl FromRef<ApiState> for Arc<TokenService> {
+    fn from_ref(state: &ApiState) -> Self {
+        Arc::clone(&state.tokens)
+    }
+}
+
+/// Every route, hardened.
+pub fn router(state: ApiState) -> Router {
+    let config = Arc::clone(&state.config);
+    let router = Router::new()
+        .route(
+            "/graphql",
+            get(http::get)
+                .post(http::post)
+                // Imports carry up to 8 MB of CSV, which JSON escaping can nearly double.
+                .layer(DefaultBodyLimit::max(web::BODY_LIMIT)),
+        )
+        .route("/graphql/ws", get(ws::subscribe))
+        .route("/graphiql/{version}/{file}", get(graphiql::asset))
+        .route("/health", get(health::health))
+        .route("/metrics", get(metrics::render))
+        .route("/export/transactions.csv", get(interchange::http::transactions_csv))
+        .route_layer(axum::middleware::from_fn(metrics::track_http))
+        .with_state(state);
+    web::harden(router, &config)
+}

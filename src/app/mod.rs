@@ -1,0 +1,120 @@
+//! The application: wiring the services into the API, start-up (database, migrations,
+//! Redis links) and a server with bounded graceful shutdown. Tests drive exactly this
+//! wiring on port 0.
+
+pub mod bench_seed;
+
+use std::{future::Future, io, net::SocketAddr, time::Duration};
+
+use axum::Router;
+use sea_orm::{DatabaseConnection, DbErr};
+use tokio::net::TcpListener;
+
+use crate::{
+    api::{self, ApiState},
+    events::EventBus,
+    foundation::{config::Config, db, metrics, rate_limit::RateLimiter},
+    users::password,
+};
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot bind {addr}: {source}")]
+    Bind { addr: SocketAddr, source: io::Error },
+    #[error("database: {0}")]
+    Database(#[from] DbErr),
+    #[error("redis (REDIS_URL): {0}")]
+    Redis(#[from] redis::RedisError),
+}
+
+/// A bound listener and the router, ready to serve.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    shutdown_timeout: Duration,
+}
+
+impl Application {
+    /// Connects to the configured database, migrates it, and binds `BIND_ADDR`.
+    pub async fn build(config: Config) -> Result<Self, StartError> {
+        let mut db = db::connect(&config).await?;
+        db::migrate(&db).await?;
+        // SQL statements per request is a benchmark figure: count every statement.
+        db.set_metric_callback(|_| metrics::db_statement());
+        Self::with_database(config, db).await
+    }
+
+    /// Like `build`, on a connection the caller opened and migrated (tests use this).
+    pub async fn with_database(config: Config, db: DatabaseConnection) -> Result<Self, StartError> {
+        if config.jwt_secret_generated {
+            tracing::warn!("JWT_SECRET is not set: using a random secret; tokens will not survive a restart");
+        }
+        password::warm_up().await;
+        metrics::init();
+        let addr = config.bind_addr;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| StartError::Bind { addr, source })?;
+        let shutdown_timeout = config.shutdown_timeout;
+        let limiter = RateLimiter::from_config(&config).await?;
+        let events = EventBus::from_config(&config).await?;
+        Ok(Application {
+            listener,
+            router: api::router(ApiState::new(db, config, limiter, events)),
+            shutdown_timeout,
+        })
+    }
+
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish for at most
+    /// the configured shutdown timeout.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
+        let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        let server = axum::serve(self.listener, service).with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down: no new connections, finishing in-flight requests");
+            let _ = stopping_tx.send(());
+        });
+        let deadline = async move {
+            if stopping_rx.await.is_ok() {
+                tokio::time::sleep(self.shutdown_timeout).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        };
+        tokio::select! {
+            result = server.into_future() => result,
+            () = deadline => {
+                tracing::warn!("shutdown deadline reached; abandoning in-flight requests");
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

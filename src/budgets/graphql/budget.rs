@@ -1,0 +1,145 @@
+//! The `Budget` type: a plan with its categories and what they have spent.
+
+use async_graphql::{Context, Enum, ID, Object, Result, ResultExt};
+
+use crate::foundation::entities::budgets as rows;
+use crate::{
+    budgets::{
+        graphql::BudgetCategory,
+        loader::{BudgetSpent, CategoriesOfBudget},
+        status::{self, Usage},
+    },
+    foundation::{error::AppError, ids, money::Money},
+    graphql::{
+        ContextExt,
+        scalars::{Date, DateTime},
+    },
+};
+
+/// How often a budget repeats.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum BudgetPeriod {
+    Weekly,
+    Monthly,
+    Yearly,
+}
+
+impl From<rows::BudgetPeriod> for BudgetPeriod {
+    fn from(p: rows::BudgetPeriod) -> Self {
+        match p {
+            rows::BudgetPeriod::Weekly => BudgetPeriod::Weekly,
+            rows::BudgetPeriod::Monthly => BudgetPeriod::Monthly,
+            rows::BudgetPeriod::Yearly => BudgetPeriod::Yearly,
+        }
+    }
+}
+
+impl From<BudgetPeriod> for rows::BudgetPeriod {
+    fn from(p: BudgetPeriod) -> Self {
+        match p {
+            BudgetPeriod::Weekly => rows::BudgetPeriod::Weekly,
+            BudgetPeriod::Monthly => rows::BudgetPeriod::Monthly,
+            BudgetPeriod::Yearly => rows::BudgetPeriod::Yearly,
+        }
+    }
+}
+
+/// How much of its amount a budget has used: WARNING from 80 %, OVER above 100 %.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum BudgetStatus {
+    OnTrack,
+    Warning,
+    Over,
+}
+
+impl From<Usage> for BudgetStatus {
+    fn from(u: Usage) -> Self {
+        match u {
+            Usage::OnTrack => BudgetStatus::OnTrack,
+            Usage::Warning => BudgetStatus::Warning,
+            Usage::Over => BudgetStatus::Over,
+        }
+    }
+}
+
+/// A spending plan over a date range, split into categories.
+pub struct Budget(pub rows::Model);
+
+/// A spending plan over a date range, split into categories.
+#[Object]
+impl Budget {
+    /// Stable identifier.
+    async fn id(&self) -> ID {
+        ids::to_id(self.0.id)
+    }
+    /// 1 to 100 characters.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// The total planned.
+    async fn amount(&self) -> Money {
+        Money::from_db(self.0.amount)
+    }
+    /// How often the budget repeats.
+    async fn period(&self) -> BudgetPeriod {
+        self.0.period.into()
+    }
+    /// First day covered.
+    async fn start_date(&self) -> Date {
+        Date(self.0.start_date)
+    }
+    /// Last day covered (inclusive).
+    async fn end_date(&self) -> Date {
+        Date(self.0.end_date)
+    }
+    /// The budget's categories, oldest first.
+    async fn categories(&self, ctx: &Context<'_>) -> Result<Vec<BudgetCategory>> {
+        let loaded = ctx
+            .loaders()
+            .extend()?
+            .get(CategoriesOfBudget)
+            .load_one(self.0.id)
+            .await
+            .extend()?;
+        Ok(loaded.unwrap_or_default().into_iter().map(BudgetCategory).collect())
+    }
+    /// Expenses in its categories dated within [startDate, endDate].
+    async fn spent(&self, ctx: &Context<'_>) -> Result<Money> {
+        self.spent_minor(ctx).await.map(Money::from_db).extend()
+    }
+    /// amount - spent; negative when over budget.
+    async fn remaining(&self, ctx: &Context<'_>) -> Result<Money> {
+        self.spent_minor(ctx)
+            .await
+            .map(|spent| Money::from_db(self.0.amount - spent))
+            .extend()
+    }
+    /// spent / amount in percent, two decimals.
+    async fn percent_used(&self, ctx: &Context<'_>) -> Result<f64> {
+        self.spent_minor(ctx)
+            .await
+            .map(|spent| status::percent_used(spent, self.0.amount))
+            .extend()
+    }
+    /// ON_TRACK, WARNING from 80 % used, OVER above 100 %.
+    async fn status(&self, ctx: &Context<'_>) -> Result<BudgetStatus> {
+        self.spent_minor(ctx)
+            .await
+            .map(|spent| status::usage(spent, self.0.amount).into())
+            .extend()
+    }
+    /// When the budget was created.
+    async fn created_at(&self) -> DateTime {
+        DateTime(self.0.created_at)
+    }
+    /// When the budget last changed.
+    async fn updated_at(&self) -> DateTime {
+        DateTime(self.0.updated_at)
+    }
+}
+
+impl Budget {
+    async fn spent_minor(&self, ctx: &Context<'_>) -> Result<i64, AppError> {
+        Ok(ctx.loaders()?.get(BudgetSpent).load_one(self.0.id).await?.unwrap_or(0))
+    }
+}

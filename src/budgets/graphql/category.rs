@@ -1,0 +1,136 @@
+//! The `BudgetCategory` type: one line of a budget, its spending and its transactions.
+
+use async_graphql::{Context, ID, Object, Result, ResultExt};
+use uuid::Uuid;
+
+use crate::foundation::entities::budget_categories;
+use crate::{
+    budgets::{
+        category_transactions::{CategoryPageKey, CategoryTransactions},
+        graphql::Budget,
+        loader::{BudgetById, CategoryById, CategorySpent},
+        status,
+    },
+    foundation::{
+        error::AppError,
+        ids,
+        money::Money,
+        pagination::{PageArgs, TRANSACTIONS_BY_DATE},
+    },
+    graphql::{
+        ContextExt,
+        connection::{Conn, TotalCount, connection},
+        nodes::Transaction,
+        scalars::DateTime,
+    },
+};
+
+/// One line of a budget.
+pub struct BudgetCategory(pub budget_categories::Model);
+
+/// One line of a budget.
+#[Object]
+impl BudgetCategory {
+    /// Stable identifier.
+    async fn id(&self) -> ID {
+        ids::to_id(self.0.id)
+    }
+    /// 1 to 100 characters.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// The amount planned for this category.
+    async fn amount(&self) -> Money {
+        Money::from_db(self.0.amount)
+    }
+    /// "#RRGGBB".
+    async fn color(&self) -> Option<&str> {
+        self.0.color.as_deref()
+    }
+    /// An icon name for the client, up to 50 characters.
+    async fn icon(&self) -> Option<&str> {
+        self.0.icon.as_deref()
+    }
+    /// The budget this category belongs to.
+    async fn budget(&self, ctx: &Context<'_>) -> Result<Budget> {
+        let budget = ctx
+            .loaders()
+            .extend()?
+            .get(BudgetById)
+            .load_one(self.0.budget_id)
+            .await
+            .extend()?;
+        budget.map(Budget).ok_or(AppError::NotFound("budget")).extend()
+    }
+    /// Expenses in this category dated within its budget's range.
+    async fn spent(&self, ctx: &Context<'_>) -> Result<Money> {
+        self.spent_minor(ctx).await.map(Money::from_db).extend()
+    }
+    /// amount - spent; negative when over.
+    async fn remaining(&self, ctx: &Context<'_>) -> Result<Money> {
+        self.spent_minor(ctx)
+            .await
+            .map(|spent| Money::from_db(self.0.amount - spent))
+            .extend()
+    }
+    /// spent / amount in percent, two decimals.
+    async fn percent_used(&self, ctx: &Context<'_>) -> Result<f64> {
+        self.spent_minor(ctx)
+            .await
+            .map(|spent| status::percent_used(spent, self.0.amount))
+            .extend()
+    }
+    /// The category's transactions, newest first (all dates, not only the budget's range).
+    #[graphql(complexity = "crate::graphql::complexity::page_cost(first, None, child_complexity)")]
+    async fn transactions(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Conn<Transaction>> {
+        let page = PageArgs {
+            first,
+            after,
+            ..Default::default()
+        }
+        .validate(TRANSACTIONS_BY_DATE)
+        .extend()?;
+        let key = CategoryPageKey {
+            category_id: self.0.id,
+            limit: page.limit,
+            after: page.cursor,
+        };
+        let loaded = ctx
+            .loaders()
+            .extend()?
+            .get(CategoryTransactions)
+            .load_one(key)
+            .await
+            .extend()?
+            .unwrap_or_default();
+        Ok(connection(loaded.page, TotalCount::Known(loaded.total), Transaction))
+    }
+    /// When the category was created.
+    async fn created_at(&self) -> DateTime {
+        DateTime(self.0.created_at)
+    }
+}
+
+impl BudgetCategory {
+    /// The caller's category `id`, if any, through the request's loader: one statement for
+    /// every category a response names.
+    pub async fn load(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<BudgetCategory>> {
+        let Some(id) = id else { return Ok(None) };
+        let category = ctx.loaders().extend()?.get(CategoryById).load_one(id).await.extend()?;
+        Ok(category.map(BudgetCategory))
+    }
+
+    async fn spent_minor(&self, ctx: &Context<'_>) -> Result<i64, AppError> {
+        Ok(ctx
+            .loaders()?
+            .get(CategorySpent)
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or(0))
+    }
+}

@@ -1,0 +1,418 @@
+//! Typed configuration read once from the environment; fails fast with one clear line.
+
+use std::{net::SocketAddr, time::Duration};
+
+use secrecy::SecretString;
+
+/// Where the service runs; production turns on the strict defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppEnv {
+    Development,
+    Production,
+}
+
+/// Everything the service needs to start, validated.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: SecretString,
+    pub bind_addr: SocketAddr,
+    pub env: AppEnv,
+    pub jwt_secret: SecretString,
+    /// True when no JWT_SECRET was given and a random one was generated (development only).
+    pub jwt_secret_generated: bool,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    pub cors_allowed_origins: Vec<String>,
+    pub redis_url: Option<SecretString>,
+    pub database_max_connections: u32,
+    pub database_acquire_timeout: Duration,
+    pub shutdown_timeout: Duration,
+    /// How long a request may take before it is answered 408.
+    pub request_timeout: Duration,
+    pub graphql_limits: GraphqlLimits,
+    pub rate_limits: Quotas,
+    /// Namespace of this deployment's keys in Redis.
+    pub redis_prefix: String,
+    /// Whether X-Forwarded-For names the client (only behind a proxy you run).
+    pub trust_proxy_headers: bool,
+    /// Schema introspection; off in production unless enabled.
+    pub introspection: bool,
+    /// The GraphiQL page at GET /graphql; off in production unless enabled.
+    pub graphiql: bool,
+    /// "Did you mean ...?" hints in validation errors; off in production unless enabled.
+    pub suggestions: bool,
+}
+
+/// A configuration problem, worded for the operator who has to fix it.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+    #[error("{0} is required when APP_ENV=production")]
+    MissingInProduction(&'static str),
+}
+
+/// Every configurable limit on a GraphQL request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GraphqlLimits {
+    pub max_depth: usize,
+    /// Connection fields cost their page size times their selection.
+    pub max_complexity: usize,
+    pub max_aliases: usize,
+    pub max_directives: usize,
+    pub max_document_bytes: usize,
+    pub max_tokens: usize,
+    pub max_recursion: usize,
+    /// Operations per batched (JSON array) request; 0 refuses batching.
+    pub max_batch: usize,
+}
+
+impl Default for GraphqlLimits {
+    fn default() -> Self {
+        GraphqlLimits {
+            max_depth: 10,
+            max_complexity: 5_000,
+            max_aliases: 15,
+            max_directives: 5,
+            max_document_bytes: 32 * 1024,
+            max_tokens: 2_000,
+            max_recursion: 32,
+            max_batch: 0,
+        }
+    }
+}
+
+/// Requests per minute for each rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quotas {
+    pub auth_per_ip: u32,
+    pub auth_per_account: u32,
+    pub per_user: u32,
+}
+
+impl Default for Quotas {
+    fn default() -> Self {
+        Quotas {
+            auth_per_ip: 20,
+            auth_per_account: 5,
+            per_user: 600,
+        }
+    }
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://smartsave.db?mode=rwc";
+const MIN_JWT_SECRET_BYTES: usize = 32;
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|key| std::env::var(key).ok())
+    }
+
+    /// Reads configuration through `lookup`, so tests can supply their own variables.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |key: &str| lookup(key).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+
+        let env = match get("APP_ENV").as_deref() {
+            None | Some("development") | Some("dev") => AppEnv::Development,
+            Some("production") | Some("prod") => AppEnv::Production,
+            Some(other) => {
+                return Err(invalid(
+                    "APP_ENV",
+                    format!("expected development or production, got {other:?}"),
+                ));
+            }
+        };
+
+        let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(invalid("DATABASE_URL", "expected a sqlite: or postgres:// URL".into()));
+        }
+
+        let bind_addr = match get("BIND_ADDR") {
+            None => SocketAddr::from(([127, 0, 0, 1], 8080)),
+            Some(v) => v.parse().map_err(|_| {
+                invalid(
+                    "BIND_ADDR",
+                    format!("expected HOST:PORT such as 127.0.0.1:8080, got {v:?}"),
+                )
+            })?,
+        };
+
+        let (jwt_secret, jwt_secret_generated) = match get("JWT_SECRET") {
+            Some(secret) if secret.len() < MIN_JWT_SECRET_BYTES => {
+                return Err(invalid(
+                    "JWT_SECRET",
+                    format!("must be at least {MIN_JWT_SECRET_BYTES} bytes"),
+                ));
+            }
+            Some(secret) => (secret, false),
+            None if env == AppEnv::Production => return Err(ConfigError::MissingInProduction("JWT_SECRET")),
+            None => (random_secret().map_err(|e| invalid("JWT_SECRET", e))?, true),
+        };
+
+        let access_token_ttl = duration(&get, "ACCESS_TOKEN_TTL", Duration::from_secs(15 * 60))?;
+        let refresh_token_ttl = duration(&get, "REFRESH_TOKEN_TTL", Duration::from_secs(30 * 24 * 3600))?;
+        if access_token_ttl < Duration::from_secs(10) {
+            return Err(invalid("ACCESS_TOKEN_TTL", "must be at least 10s".into()));
+        }
+        if refresh_token_ttl <= access_token_ttl {
+            return Err(invalid(
+                "REFRESH_TOKEN_TTL",
+                "must be longer than ACCESS_TOKEN_TTL".into(),
+            ));
+        }
+
+        let cors_allowed_origins: Vec<String> = get("CORS_ALLOWED_ORIGINS")
+            .map(|v| {
+                v.split(',')
+                    .map(|o| o.trim().trim_end_matches('/').to_owned())
+                    .filter(|o| !o.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let Some(bad) = cors_allowed_origins.iter().find(|o| !is_origin(o)) {
+            return Err(invalid(
+                "CORS_ALLOWED_ORIGINS",
+                format!("{bad:?} is not an origin such as https://app.example.com"),
+            ));
+        }
+
+        let database_max_connections = match get("DATABASE_MAX_CONNECTIONS") {
+            None => 10,
+            Some(v) => v
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=1000).contains(n))
+                .ok_or_else(|| invalid("DATABASE_MAX_CONNECTIONS", format!("expected 1..=1000, got {v:?}")))?,
+        };
+
+        let production = env == AppEnv::Production;
+        let defaults = GraphqlLimits::default();
+        let graphql_limits = GraphqlLimits {
+            max_depth: count(&get, "GRAPHQL_MAX_DEPTH", defaults.max_depth, 1..=100)?,
+            max_complexity: count(&get, "GRAPHQL_MAX_COMPLEXITY", defaults.max_complexity, 1..=10_000_000)?,
+            max_aliases: count(&get, "GRAPHQL_MAX_ALIASES", defaults.max_aliases, 0..=1_000)?,
+            max_directives: count(&get, "GRAPHQL_MAX_DIRECTIVES", defaults.max_directives, 0..=100)?,
+            max_document_bytes: count(
+                &get,
+                "GRAPHQL_MAX_DOCUMENT_BYTES",
+                defaults.max_document_bytes,
+                64..=10_000_000,
+            )?,
+            max_tokens: count(&get, "GRAPHQL_MAX_TOKENS", defaults.max_tokens, 1..=1_000_000)?,
+            max_recursion: count(&get, "GRAPHQL_MAX_RECURSION", defaults.max_recursion, 1..=256)?,
+            max_batch: count(&get, "GRAPHQL_MAX_BATCH", defaults.max_batch, 0..=10)?,
+        };
+
+        Ok(Config {
+            database_url: database_url.into(),
+            bind_addr,
+            env,
+            jwt_secret: jwt_secret.into(),
+            jwt_secret_generated,
+            access_token_ttl,
+            refresh_token_ttl,
+            cors_allowed_origins,
+            redis_url: get("REDIS_URL").map(Into::into),
+            database_max_connections,
+            database_acquire_timeout: duration(&get, "DATABASE_ACQUIRE_TIMEOUT", Duration::from_secs(3))?,
+            shutdown_timeout: duration(&get, "SHUTDOWN_TIMEOUT", Duration::from_secs(10))?,
+            request_timeout: duration(&get, "REQUEST_TIMEOUT", Duration::from_secs(30))?,
+            graphql_limits,
+            rate_limits: Quotas {
+                auth_per_ip: count(&get, "RATE_LIMIT_AUTH_PER_IP", 20, 1..=100_000)?
+                    .try_into()
+                    .unwrap_or(u32::MAX),
+                auth_per_account: count(&get, "RATE_LIMIT_AUTH_PER_ACCOUNT", 5, 1..=100_000)?
+                    .try_into()
+                    .unwrap_or(u32::MAX),
+                per_user: count(&get, "RATE_LIMIT_PER_USER", 600, 1..=1_000_000)?
+                    .try_into()
+                    .unwrap_or(u32::MAX),
+            },
+            redis_prefix: get("REDIS_PREFIX").unwrap_or_else(|| "smartsave".into()),
+            trust_proxy_headers: flag(&get, "TRUST_PROXY_HEADERS", false)?,
+            introspection: flag(&get, "GRAPHQL_INTROSPECTION", !production)?,
+            graphiql: flag(&get, "GRAPHIQL_ENABLED", !production)?,
+            suggestions: flag(&get, "GRAPHQL_SUGGESTIONS", !production)?,
+        })
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.env == AppEnv::Production
+    }
+}
+
+fn invalid(name: &'static str, reason: String) -> ConfigError {
+    ConfigError::Invalid { name, reason }
+}
+
+/// Accepts plain seconds ("900") or a humantime duration ("15m", "30d").
+fn duration(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: Duration,
+) -> Result<Duration, ConfigError> {
+    let Some(value) = get(name) else { return Ok(default) };
+    let parsed = match value.parse::<u64>() {
+        Ok(secs) => Ok(Duration::from_secs(secs)),
+        Err(_) => humantime::parse_duration(&value).map_err(|e| e.to_string()),
+    };
+    parsed.map_err(|e| invalid(name, format!("expected seconds or a duration such as 15m ({e})")))
+}
+
+/// `scheme://host[:port]` with no path, as browsers send in `Origin`.
+fn is_origin(value: &str) -> bool {
+    let Some((scheme, rest)) = value.split_once("://") else {
+        return false;
+    };
+    matches!(scheme, "http" | "https") && !rest.is_empty() && !rest.contains(['/', '*', ' ', '?', '#'])
+}
+
+/// A whole number within `range`.
+fn count(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: usize,
+    range: std::ops::RangeInclusive<usize>,
+) -> Result<usize, ConfigError> {
+    let Some(value) = get(name) else { return Ok(default) };
+    value
+        .parse::<usize>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| {
+            invalid(
+                name,
+                format!(
+                    "expected a whole number from {} to {}, got {value:?}",
+                    range.start(),
+                    range.end()
+                ),
+            )
+        })
+}
+
+/// true/false (also 1/0, yes/no, on/off).
+fn flag(get: &impl Fn(&str) -> Option<String>, name: &'static str, default: bool) -> Result<bool, ConfigError> {
+    match get(name).map(|v| v.to_ascii_lowercase()).as_deref() {
+        None => Ok(default),
+        Some("true" | "1" | "yes" | "on") => Ok(true),
+        Some("false" | "0" | "no" | "off") => Ok(false),
+        Some(other) => Err(invalid(name, format!("expected true or false, got {other:?}"))),
+    }
+}
+
+fn random_secret() -> Result<String, String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| format!("cannot generate a random secret: {e}"))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|k| vars.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_give_a_development_server_on_embedded_sqlite() {
+        let c = config(&[]).expect("defaults are valid");
+        assert_eq!(c.env, AppEnv::Development);
+        assert_eq!(c.database_url.expose_secret(), DEFAULT_DATABASE_URL);
+        assert_eq!(c.bind_addr.to_string(), "127.0.0.1:8080");
+        assert!(c.jwt_secret_generated);
+        assert_eq!(c.access_token_ttl, Duration::from_secs(900));
+    }
+
+    #[test]
+    fn production_requires_a_jwt_secret() {
+        let err = config(&[("APP_ENV", "production")]).expect_err("must fail");
+        assert_eq!(err.to_string(), "JWT_SECRET is required when APP_ENV=production");
+    }
+
+    #[test]
+    fn short_jwt_secrets_are_rejected() {
+        let err = config(&[("JWT_SECRET", "short")]).expect_err("must fail");
+        assert!(err.to_string().starts_with("JWT_SECRET is invalid"), "{err}");
+    }
+
+    #[test]
+    fn production_turns_off_introspection_graphiql_and_suggestions_unless_enabled() {
+        let secret = ("JWT_SECRET", "0123456789abcdef0123456789abcdef");
+        let prod = config(&[("APP_ENV", "production"), secret]).expect("valid");
+        assert!(!prod.introspection && !prod.graphiql && !prod.suggestions);
+        let opened = config(&[
+            ("APP_ENV", "production"),
+            secret,
+            ("GRAPHQL_INTROSPECTION", "true"),
+            ("GRAPHIQL_ENABLED", "1"),
+        ])
+        .expect("valid");
+        assert!(opened.introspection && opened.graphiql && !opened.suggestions);
+        let dev = config(&[]).expect("valid");
+        assert!(dev.introspection && dev.graphiql && dev.suggestions);
+    }
+
+    #[test]
+    fn cors_origins_must_be_origins() {
+        let c = config(&[(
+            "CORS_ALLOWED_ORIGINS",
+            "https://app.example.com, http://localhost:5173/",
+        )])
+        .expect("valid");
+        assert_eq!(
+            c.cors_allowed_origins,
+            ["https://app.example.com", "http://localhost:5173"]
+        );
+        for bad in ["*", "app.example.com", "https://app.example.com/path", "ftp://x"] {
+            assert!(config(&[("CORS_ALLOWED_ORIGINS", bad)]).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn graphql_limits_are_configurable_and_bounded() {
+        let c = config(&[("GRAPHQL_MAX_DEPTH", "7"), ("GRAPHQL_MAX_BATCH", "10")]).expect("valid");
+        assert_eq!(c.graphql_limits.max_depth, 7);
+        assert_eq!(c.graphql_limits.max_batch, 10);
+        assert_eq!(c.graphql_limits.max_aliases, 15);
+        assert!(
+            config(&[("GRAPHQL_MAX_BATCH", "11")]).is_err(),
+            "batches are capped at 10"
+        );
+        assert!(config(&[("GRAPHQL_MAX_DEPTH", "0")]).is_err());
+        assert!(config(&[("GRAPHIQL_ENABLED", "maybe")]).is_err());
+    }
+
+    #[test]
+    fn durations_accept_seconds_and_units() {
+        let c = config(&[("ACCESS_TOKEN_TTL", "600"), ("REFRESH_TOKEN_TTL", "7d")]).expect("valid");
+        assert_eq!(c.access_token_ttl, Duration::from_secs(600));
+        assert_eq!(c.refresh_token_ttl, Duration::from_secs(7 * 86400));
+        assert!(config(&[("ACCESS_TOKEN_TTL", "soon")]).is_err());
+    }
+
+    #[test]
+    fn invalid_values_name_the_variable() {
+        for (name, value) in [
+            ("BIND_ADDR", "nowhere"),
+            ("APP_ENV", "staging"),
+            ("DATABASE_URL", "mysql://x"),
+            ("DATABASE_MAX_CONNECTIONS", "0"),
+        ] {
+            let err = config(&[(name, value)]).expect_err("must fail");
+            assert!(err.to_string().starts_with(name), "{err}");
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! The money model's shared definitions, as the SQL every figure embeds, so that budgets,
+//! alerts, reports and achievements can never disagree about what counts.
+
+/// What counts as spent against budget `b`: transaction `t` is an expense dated within the
+/// budget's range. A macro, so every statement that sums spending embeds the same text
+/// with `concat!`.
+macro_rules! spent_within_budget {
+    () => {
+        "t.type = 'expense' AND t.transaction_date >= b.start_date AND t.transaction_date <= b.end_date"
+    };
+}
+pub(crate) use spent_within_budget;

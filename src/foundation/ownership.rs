@@ -1,0 +1,87 @@
+//! Every user-owned table is read and written through these helpers, so the `user_id`
+//! predicate is part of the type rather than something each query must remember.
+
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select};
+use uuid::Uuid;
+
+use crate::foundation::entities::{
+    achievements, budget_categories, budgets, goal_contributions, goal_milestones, savings_goals, transactions, users,
+};
+use crate::foundation::error::{AppError, AppResult};
+
+/// The caller's own account row. A valid token for a deleted account is no identity at all.
+pub async fn account(db: &impl ConnectionTrait, user_id: Uuid) -> AppResult<users::Model> {
+    users::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::Unauthenticated("This account no longer exists"))
+}
+
+/// An entity whose rows belong to one user.
+pub trait Owned: EntityTrait {
+    /// What the API calls it in NOT_FOUND errors.
+    const NAME: &'static str;
+    fn id_column() -> Self::Column;
+    fn owner_column() -> Self::Column;
+}
+
+/// The caller's rows of `E`.
+pub fn owned<E: Owned>(user_id: Uuid) -> Select<E> {
+    E::find().filter(E::owner_column().eq(user_id))
+}
+
+/// The caller's row `id`, or `None`, also when it belongs to someone else.
+pub async fn find<E: Owned>(db: &impl ConnectionTrait, user_id: Uuid, id: Uuid) -> AppResult<Option<E::Model>> {
+    Ok(owned::<E>(user_id).filter(E::id_column().eq(id)).one(db).await?)
+}
+
+/// The caller's row `id`, or NOT_FOUND.
+pub async fn get<E: Owned>(db: &impl ConnectionTrait, user_id: Uuid, id: Uuid) -> AppResult<E::Model> {
+    find::<E>(db, user_id, id).await?.ok_or(AppError::NotFound(E::NAME))
+}
+
+/// The caller's rows among `ids` (one statement, for loaders).
+pub async fn by_ids<E: Owned>(db: &impl ConnectionTrait, user_id: Uuid, ids: &[Uuid]) -> AppResult<Vec<E::Model>> {
+    Ok(owned::<E>(user_id)
+        .filter(E::id_column().is_in(ids.iter().copied()))
+        .all(db)
+        .await?)
+}
+
+/// Deletes the caller's row `id` and returns the id, or NOT_FOUND.
+pub async fn delete<E: Owned>(db: &impl ConnectionTrait, user_id: Uuid, id: Uuid) -> AppResult<Uuid> {
+    let result = E::delete_many()
+        .filter(E::owner_column().eq(user_id))
+        .filter(E::id_column().eq(id))
+        .exec(db)
+        .await?;
+    if result.rows_affected == 0 {
+        Err(AppError::NotFound(E::NAME))
+    } else {
+        Ok(id)
+    }
+}
+
+macro_rules! owned_by_user_id {
+    ($($module:ident => $name:literal),* $(,)?) => {$(
+        impl Owned for $module::Entity {
+            const NAME: &'static str = $name;
+            fn id_column() -> Self::Column {
+                $module::Column::Id
+            }
+            fn owner_column() -> Self::Column {
+                $module::Column::UserId
+            }
+        }
+    )*};
+}
+
+owned_by_user_id! {
+    budgets => "budget",
+    budget_categories => "budget category",
+    transactions => "transaction",
+    savings_goals => "savings goal",
+    goal_contributions => "goal contribution",
+    goal_milestones => "goal milestone",
+    achievements => "achievement",
+}

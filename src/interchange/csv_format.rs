@@ -1,0 +1,327 @@
+//! The CSV file format, as pure functions: reading rows with per-line errors, writing rows,
+//! and neutralising cells a spreadsheet would run as formulas.
+
+use chrono::NaiveDate;
+
+use crate::foundation::entities::transactions::TransactionType;
+use crate::foundation::{money::Money, validate};
+
+pub const HEADER: [&str; 5] = ["date", "description", "amount", "type", "category"];
+pub const MAX_BYTES: usize = 8 * 1024 * 1024;
+pub const MAX_ROWS: usize = 100_000;
+const DESCRIPTION_MAX: usize = 500;
+
+/// One valid data row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub line: u64,
+    pub date: NaiveDate,
+    pub description: String,
+    pub amount: Money,
+    pub kind: TransactionType,
+    pub category: Option<String>,
+}
+
+/// A problem with one line of the file (line 1 is the header).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineError {
+    pub line: u64,
+    pub message: String,
+}
+
+/// Why the file as a whole cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileError {
+    TooLarge,
+    TooManyRows,
+    MissingColumns(Vec<&'static str>),
+    Unreadable(String),
+}
+
+impl std::fmt::Display for FileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FileError::TooLarge => write!(f, "must be at most {} MB", MAX_BYTES / 1024 / 1024),
+            FileError::TooManyRows => write!(f, "must have at most {MAX_ROWS} rows"),
+            FileError::MissingColumns(c) => write!(
+                f,
+                "header must name the columns {}; missing: {}",
+                HEADER[..4].join(","),
+                c.join(",")
+            ),
+            FileError::Unreadable(e) => write!(f, "is not readable CSV: {e}"),
+        }
+    }
+}
+
+/// Reads a whole file: valid rows and every bad line, or why the file cannot be read.
+/// `known_category` says whether a category name exists, so a line's message names every
+/// bad column at once. Accepts a UTF-8 BOM, CRLF line ends, quoted fields, columns in any
+/// order, extra columns (ignored) and blank lines.
+pub fn read(data: &str, known_category: impl Fn(&str) -> bool) -> Result<(Vec<Row>, Vec<LineError>), FileError> {
+    if data.len() > MAX_BYTES {
+        return Err(FileError::TooLarge);
+    }
+    let data = data.strip_prefix('\u{feff}').unwrap_or(data);
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(data.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| FileError::Unreadable(e.to_string()))?
+        .clone();
+    let position = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
+    let missing: Vec<&'static str> = HEADER[..4].iter().copied().filter(|c| position(c).is_none()).collect();
+    if !missing.is_empty() {
+        return Err(FileError::MissingColumns(missing));
+    }
+    let columns = [
+        position("date"),
+        position("description"),
+        position("amount"),
+        position("type"),
+        position("category"),
+    ];
+
+    // Line numbers come from byte offsets, counted incrementally: the csv crate's own line
+    // count is one low after a CRLF header, and a record's offset points at the line ends
+    // (and blank lines) before it.
+    let bytes = data.as_bytes();
+    let (mut counted_to, mut line) = (0_usize, 1_u64);
+    let mut line_at = |position: Option<&csv::Position>| {
+        let mut offset = position
+            .map_or(0, |p| usize::try_from(p.byte()).unwrap_or(usize::MAX))
+            .min(bytes.len());
+        while matches!(bytes.get(offset), Some(b'\n' | b'\r')) {
+            offset += 1;
+        }
+        if offset > counted_to {
+            line += bytes[counted_to..offset].iter().filter(|b| **b == b'\n').count() as u64;
+            counted_to = offset;
+        }
+        line
+    };
+    let (mut rows, mut errors) = (Vec::new(), Vec::new());
+    for (index, record) in reader.records().enumerate() {
+        if index >= MAX_ROWS {
+            return Err(FileError::TooManyRows);
+        }
+        let record = match record {
+            Ok(record) => record,
+            Err(e) => {
+                let line = line_at(e.position());
+                errors.push(LineError {
+                    line,
+                    message: format!("unreadable: {e}"),
+                });
+                continue;
+            }
+        };
+        let line = line_at(record.position());
+        let cell = |i: Option<usize>| i.and_then(|i| record.get(i)).map(restore).unwrap_or_default();
+        let cells = [
+            cell(columns[0]),
+            cell(columns[1]),
+            cell(columns[2]),
+            cell(columns[3]),
+            cell(columns[4]),
+        ];
+        match row(line, cells, &known_category) {
+            Ok(row) => rows.push(row),
+            Err(message) => errors.push(LineError { line, message }),
+        }
+    }
+    Ok((rows, errors))
+}
+
+/// Validates one line's cells; the message names every bad column.
+fn row(
+    line: u64,
+    [date, description, amount, kind, category]: [String; 5],
+    known_category: &impl Fn(&str) -> bool,
+) -> Result<Row, String> {
+    let mut problems = Vec::new();
+    let date = NaiveDate::parse_from_str(&date, "%Y-%m-%d")
+        .ok()
+        .filter(|_| date.len() == 10)
+        .ok_or_else(|| "date: must be YYYY-MM-DD".to_owned())
+        .and_then(validate::plausible_date)
+        .map_err(|e| problems.push(if e.starts_with("date") { e } else { format!("date: {e}") }))
+        .ok();
+    let description = validate::label(&description, DESCRIPTION_MAX)
+        .map_err(|e| problems.push(format!("description: {e}")))
+        .ok();
+    let amount = amount
+        .parse::<Money>()
+        .map_err(|e| e.to_string())
+        .and_then(validate::positive)
+        .map_err(|e| problems.push(format!("amount: {e}")))
+        .ok();
+    let kind = match kind.to_ascii_lowercase().as_str() {
+        "income" => Some(TransactionType::Income),
+        "expense" => Some(TransactionType::Expense),
+        _ => {
+            problems.push("type: must be income or expense".into());
+            None
+        }
+    };
+    if !category.is_empty() && !known_category(&category) {
+        problems.push(format!("category: you have no budget category named {category:?}"));
+    }
+    match (date, description, amount, kind) {
+        (Some(date), Some(description), Some(amount), Some(kind)) if problems.is_empty() => Ok(Row {
+            line,
+            date,
+            description,
+            amount,
+            kind,
+            category: Some(category).filter(|c| !c.is_empty()),
+        }),
+        _ => Err(problems.join("; ")),
+    }
+}
+
+/// What a spreadsheet would evaluate (= + - @ tab CR), plus the apostrophe itself so a cell
+/// that really starts with one survives the round trip.
+const NEUTRALISED: [char; 7] = ['=', '+', '-', '@', '\t', '\r', '\''];
+
+/// Cells a spreadsheet would evaluate get a leading apostrophe, which spreadsheets show as
+/// text and `restore` removes again on import.
+pub fn neutralise(cell: &str) -> String {
+    if cell.starts_with(NEUTRALISED) {
+        format!("'{cell}")
+    } else {
+        cell.to_owned()
+    }
+}
+
+/// Undoes `neutralise`, so an exported file imports unchanged.
+fn restore(cell: &str) -> String {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(NEUTRALISED) => rest.to_owned(),
+        _ => cell.to_owned(),
+    }
+}
+
+/// One exported line's cells, in `HEADER` order.
+pub fn cells(
+    date: NaiveDate,
+    description: &str,
+    amount: Money,
+    kind: TransactionType,
+    category: Option<&str>,
+) -> [String; 5] {
+    let kind = match kind {
+        TransactionType::Income => "income",
+        TransactionType::Expense => "expense",
+    };
+    [
+        date.format("%Y-%m-%d").to_string(),
+        neutralise(description),
+        amount.to_string(),
+        kind.to_owned(),
+        category.map(neutralise).unwrap_or_default(),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_quotes_bom_crlf_extra_columns_and_any_order() {
+        let data = "\u{feff}Type,Amount,Date,Description,Notes,Category\r\nexpense,12.50,2026-11-01,\"Coffee, large\",x,Food\r\nINCOME,1000,2026-11-02,\"Salary \"\"Nov\"\"\",,\r\n\r\n";
+        let (rows, errors) = read(data, |_| true).expect("readable");
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].description, "Coffee, large");
+        assert_eq!(rows[0].amount.to_string(), "12.50");
+        assert_eq!(rows[0].category.as_deref(), Some("Food"));
+        assert_eq!(rows[0].line, 2, "CRLF files count lines like LF files");
+        assert_eq!(rows[1].line, 3);
+        assert_eq!(rows[1].kind, TransactionType::Income);
+        assert_eq!(rows[1].description, "Salary \"Nov\"");
+        assert_eq!(rows[1].category, None);
+    }
+
+    #[test]
+    fn every_bad_line_is_reported_with_its_number() {
+        let data = "date,description,amount,type\n2026-11-01,ok,1.00,expense\n2026-13-01,bad date,1.00,expense\n2026-11-02,,0.001,refund\n2026-11-03,fine,2.00,income\n";
+        let (rows, errors) = read(data, |_| true).expect("readable");
+        assert_eq!(rows.len(), 2);
+        assert_eq!(errors.len(), 2);
+        assert_eq!(
+            errors[0],
+            LineError {
+                line: 3,
+                message: "date: must be YYYY-MM-DD".into()
+            }
+        );
+        assert_eq!(errors[1].line, 4);
+        assert_eq!(
+            errors[1].message,
+            "description: must not be empty; amount: must have at most two decimal places; type: must be income or expense"
+        );
+    }
+
+    #[test]
+    fn blank_lines_count_toward_line_numbers() {
+        for data in [
+            "date,description,amount,type\n2026-11-01,a,1.00,expense\n\n\nx,b,1.00,expense\n",
+            "date,description,amount,type\r\n2026-11-01,a,1.00,expense\r\n\r\n\r\nx,b,1.00,expense\r\n",
+        ] {
+            let (_, errors) = read(data, |_| true).expect("readable");
+            assert_eq!(errors[0].line, 5, "{data:?}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_category_is_reported_with_the_other_problems() {
+        let data = "date,description,amount,type,category\n2026-11-03,Trip,1.001,expense,Travel\n2026-11-03,Food,1.00,expense,food\n";
+        let (rows, errors) = read(data, |name| name.eq_ignore_ascii_case("food")).expect("readable");
+        assert_eq!(rows.len(), 1);
+        assert_eq!(
+            errors[0].message,
+            "amount: must have at most two decimal places; category: you have no budget category named \"Travel\""
+        );
+    }
+
+    #[test]
+    fn line_numbers_count_physical_lines() {
+        let data = "date,description,amount,type,notes\r\n2026-11-01,a,1.00,expense,\"two\r\nlines\"\r\n2026-11-01,x,bad,expense,\r\n";
+        let (rows, errors) = read(data, |_| true).expect("readable");
+        assert_eq!(rows[0].line, 2);
+        assert_eq!(errors[0].line, 4, "the quoted line break counts");
+    }
+
+    #[test]
+    fn a_file_without_the_required_columns_or_too_big_is_refused() {
+        assert_eq!(
+            read("date,amount\n", |_| true),
+            Err(FileError::MissingColumns(vec!["description", "type"]))
+        );
+        assert_eq!(read(&"x".repeat(MAX_BYTES + 1), |_| true), Err(FileError::TooLarge));
+        let many = format!(
+            "date,description,amount,type\n{}",
+            "2026-11-01,a,1.00,expense\n".repeat(MAX_ROWS + 1)
+        );
+        assert_eq!(read(&many, |_| true).map(|_| ()), Err(FileError::TooManyRows));
+    }
+
+    #[test]
+    fn formulas_are_neutralised_and_restored() {
+        for dangerous in ["=SUM(A1)", "+1", "-1", "@cmd", "\tx"] {
+            let safe = neutralise(dangerous);
+            assert!(safe.starts_with('\''), "{safe}");
+            assert_eq!(restore(&safe), dangerous);
+        }
+        assert_eq!(neutralise("Coffee"), "Coffee");
+        assert_eq!(restore("'quoted on purpose"), "'quoted on purpose");
+        assert_eq!(
+            restore(&neutralise("'=literal")),
+            "'=literal",
+            "a real leading apostrophe survives"
+        );
+    }
+}

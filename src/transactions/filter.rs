@@ -1,0 +1,105 @@
+//! Which transactions a list, count, aggregate or export covers: one filter, checked once,
+//! turned into one WHERE clause that always carries the caller's `user_id`.
+
+use chrono::NaiveDate;
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, QueryFilter, Select,
+    sea_query::{LikeExpr, Query},
+};
+use uuid::Uuid;
+
+use crate::foundation::entities::budget_categories;
+use crate::foundation::entities::transactions::{Column, Entity as Transactions, TransactionType};
+use crate::foundation::{
+    error::{AppResult, FieldErrors},
+    money::Money,
+};
+
+const SEARCH_MAX: usize = 100;
+
+/// Which transactions a list, count or aggregate covers. All fields combine with AND.
+#[derive(Debug, Clone, Default)]
+pub struct TransactionFilter {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub kind: Option<TransactionType>,
+    pub category_id: Option<Uuid>,
+    pub budget_id: Option<Uuid>,
+    pub uncategorized: Option<bool>,
+    pub search: Option<String>,
+    pub min_amount: Option<Money>,
+    pub max_amount: Option<Money>,
+}
+
+/// Checks a filter's own consistency, before any query.
+pub fn check_filter(filter: &TransactionFilter) -> AppResult<()> {
+    let mut errors = FieldErrors::default();
+    if let (Some(from), Some(to)) = (filter.from, filter.to)
+        && to < from
+    {
+        errors.add("filter.to", "must not be before filter.from");
+    }
+    if let (Some(min), Some(max)) = (filter.min_amount, filter.max_amount)
+        && max < min
+    {
+        errors.add("filter.maxAmount", "must not be less than filter.minAmount");
+    }
+    if filter.search.as_deref().is_some_and(|s| s.chars().count() > SEARCH_MAX) {
+        errors.add("filter.search", format!("must be at most {SEARCH_MAX} characters"));
+    }
+    errors.finish()
+}
+
+/// The caller's transactions matching `filter`.
+pub fn filtered(user_id: Uuid, filter: &TransactionFilter) -> AppResult<Select<Transactions>> {
+    check_filter(filter)?;
+    // `condition` carries the user_id predicate, so aggregates can reuse it.
+    Ok(Transactions::find().filter(condition(user_id, filter)))
+}
+
+/// The WHERE clause of `filter`, always scoped to `user_id`.
+pub fn condition(user_id: Uuid, filter: &TransactionFilter) -> Condition {
+    let mut all = Condition::all().add(Column::UserId.eq(user_id));
+    if let Some(from) = filter.from {
+        all = all.add(Column::TransactionDate.gte(from));
+    }
+    if let Some(to) = filter.to {
+        all = all.add(Column::TransactionDate.lte(to));
+    }
+    if let Some(kind) = filter.kind {
+        all = all.add(Column::Kind.eq(kind));
+    }
+    if let Some(category_id) = filter.category_id {
+        all = all.add(Column::BudgetCategoryId.eq(category_id));
+    }
+    if let Some(budget_id) = filter.budget_id {
+        let categories = Query::select()
+            .column(budget_categories::Column::Id)
+            .from(budget_categories::Entity)
+            .and_where(budget_categories::Column::BudgetId.eq(budget_id))
+            .and_where(budget_categories::Column::UserId.eq(user_id))
+            .to_owned();
+        all = all.add(Column::BudgetCategoryId.in_subquery(categories));
+    }
+    match filter.uncategorized {
+        Some(true) => all = all.add(Column::BudgetCategoryId.is_null()),
+        Some(false) => all = all.add(Column::BudgetCategoryId.is_not_null()),
+        None => {}
+    }
+    if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let escaped = search
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let pattern = LikeExpr::new(format!("%{escaped}%")).escape('\\');
+        all = all.add(Column::SearchText.like(pattern));
+    }
+    if let Some(min) = filter.min_amount {
+        all = all.add(Column::Amount.gte(min.minor()));
+    }
+    if let Some(max) = filter.max_amount {
+        all = all.add(Column::Amount.lte(max.minor()));
+    }
+    all
+}

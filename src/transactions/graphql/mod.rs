@@ -1,0 +1,12 @@
+//! Transaction types, filters, queries, mutations and the changes subscription.
+
+mod changes;
+mod filters;
+mod operations;
+mod transaction;
+
+pub use crate::graphql::nodes::Transaction;
+pub use changes::{TransactionChanged, TransactionsSubscription};
+pub use filters::{SortDirection, TransactionFilter, TransactionOrder, TransactionOrderField};
+pub use operations::{TransactionsMutation, TransactionsQuery};
+pub use transaction::TransactionType;

@@ -1,7 +1,0 @@
-//! Moving transactions in and out: CSV import (all or nothing), CSV and JSON export, and a
-//! streamed CSV download for browsers.
-
-pub mod csv_format;
-pub mod graphql;
-pub mod http;
-pub mod service;
