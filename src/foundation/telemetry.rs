@@ -1,4 +1,7 @@
-//! Logging: compact human-readable lines in development, JSON in production.
+//! Logging: compact human-readable lines in development (coloured only on a terminal, so a
+//! log file or a pipe gets plain text), JSON in production.
+
+use std::io::IsTerminal;
 
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
@@ -14,7 +17,9 @@ pub fn init(env: AppEnv) {
         AppEnv::Production => registry
             .with(fmt::layer().json().with_current_span(true).with_span_list(false))
             .try_init(),
-        AppEnv::Development => registry.with(fmt::layer().compact()).try_init(),
+        AppEnv::Development => registry
+            .with(fmt::layer().compact().with_ansi(std::io::stdout().is_terminal()))
+            .try_init(),
     };
     // A second init (tests, embedding) keeps the first subscriber; that is fine.
     let _ = result;

@@ -91,6 +91,21 @@ async fn migrate_creates_every_table_in_a_fresh_sqlite_file() {
     assert!(again.status.success());
 }
 
+#[test]
+fn logs_carry_no_colour_codes_when_stdout_is_not_a_terminal() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("logs.db").display());
+    let output = smartsave()
+        .arg("migrate")
+        .env("DATABASE_URL", &url)
+        .output()
+        .expect("run");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let logs = String::from_utf8_lossy(&output.stdout);
+    assert!(logs.contains("migrations applied"), "{logs}");
+    assert!(!logs.contains('\u{1b}'), "escape sequences in piped logs: {logs:?}");
+}
+
 /// `smartsave` with no arguments serves on ./smartsave.db, migrated on start, and exits 0 on
 /// SIGTERM.
 #[tokio::test]
