@@ -18,7 +18,7 @@ pub struct Achievement(pub(crate) rows::Model);
 #[Object]
 impl Achievement {
     /// Stable identifier.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::to_id(self.0.id)
     }
     /// Machine name, e.g. FIRST_BUDGET; unique per user.

@@ -8,6 +8,7 @@ pub mod health;
 pub mod http;
 pub mod idempotency;
 pub mod limits;
+pub mod node;
 pub mod schema;
 pub mod web;
 pub mod ws;
@@ -35,6 +36,8 @@ pub struct ApiState {
     pub limiter: Arc<RateLimiter>,
     pub events: EventBus,
     pub schema: AppSchema,
+    /// Runs documents that select introspection, while it is enabled (see `schema`).
+    pub introspection_schema: Option<AppSchema>,
 }
 
 impl ApiState {
@@ -46,23 +49,21 @@ impl ApiState {
             config.refresh_token_ttl,
         ));
         let (config, limiter) = (Arc::new(config), Arc::new(limiter));
-        let schema = schema::build(
-            &config,
-            schema::Services {
-                db: db.clone(),
-                config: Arc::clone(&config),
-                tokens: Arc::clone(&tokens),
-                limiter: Arc::clone(&limiter),
-                events: events.clone(),
-            },
-        );
+        let services = schema::Services {
+            db: db.clone(),
+            config: Arc::clone(&config),
+            tokens: Arc::clone(&tokens),
+            limiter: Arc::clone(&limiter),
+            events: events.clone(),
+        };
         ApiState {
+            schema: schema::build(&config, &services),
+            introspection_schema: schema::build_for_introspection(&config, &services),
             db,
             config,
             tokens,
             limiter,
             events,
-            schema,
         }
     }
 }

@@ -1,14 +1,23 @@
 //! The schema: the Query, Mutation and Subscription roots merged from the domains, the
 //! limits async-graphql checks before any resolver runs, and the services resolvers reach
 //! through `graphql::ContextExt`.
+//!
+//! Depth is checked at admission (`api::limits`); complexity here. While introspection is
+//! enabled a second instance of the schema runs documents that select introspection: it
+//! checks the complexity limit on what the document costs beyond its introspection
+//! selections (which admission measured), so those stay exempt as the other limits do.
 
 use std::sync::Arc;
 
-use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
+use async_graphql::{
+    MergedObject, MergedSubscription, Schema, SchemaBuilder, ServerError, ValidationResult,
+    extensions::{Extension, ExtensionContext, ExtensionFactory, NextValidation},
+};
 use sea_orm::DatabaseConnection;
 
 use crate::{
     achievements::graphql::{AchievementsQuery, AchievementsSubscription},
+    api::node::NodeQuery,
     auth::{TokenService, graphql::AuthMutation},
     budgets::graphql::{BudgetsMutation, BudgetsQuery, BudgetsSubscription},
     dashboard::graphql::DashboardQuery,
@@ -33,6 +42,7 @@ pub struct QueryRoot(
     DashboardQuery,
     ReportsQuery,
     InterchangeQuery,
+    NodeQuery,
 );
 
 /// Every mutation, merged from the domains.
@@ -79,11 +89,25 @@ fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
 }
 
 /// The executable schema with the configured limits and the services as its data.
-pub fn build(config: &Config, services: Services) -> AppSchema {
+pub fn build(config: &Config, services: &Services) -> AppSchema {
+    let limits = config.graphql_limits;
+    with_services(configured(config).limit_complexity(limits.max_complexity), services)
+}
+
+/// The schema for documents that select introspection while it is enabled; `None` when it
+/// is disabled (those documents then run, and count, as any other).
+pub fn build_for_introspection(config: &Config, services: &Services) -> Option<AppSchema> {
+    config.introspection.then(|| {
+        let exempt = ExemptIntrospection {
+            max_complexity: config.graphql_limits.max_complexity,
+        };
+        with_services(configured(config).extension(exempt), services)
+    })
+}
+
+fn configured(config: &Config) -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
     let limits = config.graphql_limits;
     let mut schema = builder()
-        .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity)
         .limit_directives(limits.max_directives)
         .limit_recursive_depth(limits.max_recursion);
     if !config.introspection {
@@ -93,12 +117,49 @@ pub fn build(config: &Config, services: Services) -> AppSchema {
         schema = schema.disable_suggestions();
     }
     schema
-        .data(services.db)
-        .data(services.config)
-        .data(services.tokens)
-        .data(services.limiter)
-        .data(services.events)
+}
+
+fn with_services(schema: SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot>, services: &Services) -> AppSchema {
+    schema
+        .data(services.db.clone())
+        .data(Arc::clone(&services.config))
+        .data(Arc::clone(&services.tokens))
+        .data(Arc::clone(&services.limiter))
+        .data(services.events.clone())
         .finish()
+}
+
+/// Request data: what the document's introspection selections add to its complexity.
+pub struct IntrospectionCost(pub usize);
+
+/// The complexity limit on a document's cost beyond its introspection selections.
+struct ExemptIntrospection {
+    max_complexity: usize,
+}
+
+impl ExtensionFactory for ExemptIntrospection {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(ExemptIntrospection {
+            max_complexity: self.max_complexity,
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl Extension for ExemptIntrospection {
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        let result = next.run(ctx).await?;
+        let exempt = ctx.data_opt::<IntrospectionCost>().map_or(0, |cost| cost.0);
+        if result.complexity.saturating_sub(exempt) > self.max_complexity {
+            // async-graphql's wording for its own complexity refusal.
+            return Err(vec![ServerError::new("Query is too complex.", None)]);
+        }
+        Ok(result)
+    }
 }
 
 /// The schema in SDL, as committed in `schema.graphql` and printed by `smartsave schema`.

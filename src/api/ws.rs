@@ -120,7 +120,8 @@ impl SubscriptionsOnly {
             error.extensions.get_or_insert_with(Default::default).set("code", code);
             error
         };
-        let document = limits::parse_within(&request.query, &self.limits)?;
+        // Only subscriptions are served here, and introspection is never one: nothing is exempt.
+        let document = limits::parse_within(&request.query, &self.limits, false)?.document;
         // An ambiguous document (several operations, no name) is left to execution to report.
         let operation = limits::operation_type(&document, request.operation_name.as_deref());
         if operation.is_some_and(|ty| ty != OperationType::Subscription) {

@@ -8,41 +8,21 @@ use uuid::Uuid;
 
 use crate::foundation::entities::{budget_categories, budgets};
 use crate::{
-    budgets::{categories, service, spending},
+    budgets::{categories, spending},
     foundation::error::AppError,
-    graphql::loaders::Scope,
+    graphql::loaders::{ById, Scope},
 };
 
 /// category -> budget.
-pub struct BudgetById(pub Scope);
+pub type BudgetById = ById<budgets::Entity>;
 /// transaction -> category.
-pub struct CategoryById(pub Scope);
+pub type CategoryById = ById<budget_categories::Entity>;
 /// budget -> categories.
 pub struct CategoriesOfBudget(pub Scope);
 /// budget -> spent (minor units).
 pub struct BudgetSpent(pub Scope);
 /// category -> spent (minor units).
 pub struct CategorySpent(pub Scope);
-
-impl Loader<Uuid> for BudgetById {
-    type Value = budgets::Model;
-    type Error = AppError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = service::budgets_by_ids(&self.0.db, self.0.user_id, keys).await?;
-        Ok(rows.into_iter().map(|b| (b.id, b)).collect())
-    }
-}
-
-impl Loader<Uuid> for CategoryById {
-    type Value = budget_categories::Model;
-    type Error = AppError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = categories::by_ids(&self.0.db, self.0.user_id, keys).await?;
-        Ok(rows.into_iter().map(|c| (c.id, c)).collect())
-    }
-}
 
 impl Loader<Uuid> for CategoriesOfBudget {
     type Value = Vec<budget_categories::Model>;

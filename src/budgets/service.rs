@@ -176,11 +176,6 @@ pub async fn count(db: &DatabaseConnection, user_id: Uuid, filter: &BudgetFilter
     Ok(filtered(user_id, filter).count(db).await?)
 }
 
-/// The caller's budgets among `ids` (one statement, for loaders).
-pub async fn budgets_by_ids(db: &DatabaseConnection, user_id: Uuid, ids: &[Uuid]) -> AppResult<Vec<budgets::Model>> {
-    ownership::by_ids::<Budgets>(db, user_id, ids).await
-}
-
 fn check_dates(start: NaiveDate, end: NaiveDate, errors: &mut FieldErrors) {
     errors.take("input.startDate", validate::plausible_date(start));
     errors.take("input.endDate", validate::plausible_date(end));

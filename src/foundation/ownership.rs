@@ -23,6 +23,7 @@ pub trait Owned: EntityTrait {
     const NAME: &'static str;
     fn id_column() -> Self::Column;
     fn owner_column() -> Self::Column;
+    fn id_of(row: &Self::Model) -> Uuid;
 }
 
 /// The caller's rows of `E`.
@@ -62,6 +63,56 @@ pub async fn delete<E: Owned>(db: &impl ConnectionTrait, user_id: Uuid, id: Uuid
     }
 }
 
+/// The tables whose rows are nodes of the API (objects a client may fetch by id alone).
+pub const NODE_TABLES: [&str; 6] = [
+    "budgets",
+    "budget_categories",
+    "transactions",
+    "savings_goals",
+    "goal_contributions",
+    "achievements",
+];
+
+/// Which of `NODE_TABLES` (or `users`, for the caller's own id) holds each of `ids` among
+/// the caller's rows, in one statement; another user's id, like an unknown one, is absent.
+pub async fn locate(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    ids: &[Uuid],
+) -> AppResult<std::collections::HashMap<Uuid, &'static str>> {
+    let mut found = std::collections::HashMap::new();
+    if ids.contains(&user_id) {
+        found.insert(user_id, "users");
+    }
+    let others: Vec<Uuid> = ids.iter().copied().filter(|id| *id != user_id).collect();
+    if others.is_empty() {
+        return Ok(found);
+    }
+    let list = crate::foundation::db::placeholders(others.len());
+    let sql = NODE_TABLES
+        .iter()
+        .map(|table| format!("SELECT id, '{table}' AS node_table FROM {table} WHERE user_id = ? AND id IN ({list})"))
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
+    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(NODE_TABLES.len() * (others.len() + 1));
+    for _ in NODE_TABLES {
+        values.push(user_id.into());
+        values.extend(others.iter().map(|id| sea_orm::Value::from(*id)));
+    }
+    let backend = db.get_database_backend();
+    for row in db
+        .query_all_raw(crate::foundation::db::statement(backend, &sql, values))
+        .await?
+    {
+        let id: Uuid = row.try_get_by_index(0)?;
+        let table: String = row.try_get_by_index(1)?;
+        if let Some(table) = NODE_TABLES.iter().find(|t| **t == table) {
+            found.insert(id, *table);
+        }
+    }
+    Ok(found)
+}
+
 macro_rules! owned_by_user_id {
     ($($module:ident => $name:literal),* $(,)?) => {$(
         impl Owned for $module::Entity {
@@ -71,6 +122,9 @@ macro_rules! owned_by_user_id {
             }
             fn owner_column() -> Self::Column {
                 $module::Column::UserId
+            }
+            fn id_of(row: &Self::Model) -> Uuid {
+                row.id
             }
         }
     )*};

@@ -6,17 +6,22 @@
 use std::{
     any::{Any, TypeId},
     collections::HashMap,
+    marker::PhantomData,
     sync::{Arc, Mutex, PoisonError},
 };
 
-use async_graphql::dataloader::DataLoader;
+use async_graphql::dataloader::{DataLoader, Loader};
 use chrono::NaiveDate;
 use sea_orm::DatabaseConnection;
 use tokio::sync::OnceCell;
 use uuid::Uuid;
 
 use crate::foundation::entities::users;
-use crate::foundation::{error::AppResult, ownership, periods};
+use crate::foundation::{
+    error::{AppError, AppResult},
+    ownership::{self, Owned},
+    periods,
+};
 
 /// The caller every loader query is scoped to.
 #[derive(Clone)]
@@ -43,7 +48,7 @@ impl Loaders {
     }
 
     /// This request's loader of type `L`, made by `make` (its tuple-struct constructor, e.g.
-    /// `loaders.get(BudgetById)`) the first time it is asked for.
+    /// `loaders.get(CategorySpent)`) the first time it is asked for.
     pub fn get<L: Send + Sync + 'static>(&self, make: fn(Scope) -> L) -> Arc<DataLoader<L>> {
         let mut created = self.created.lock().unwrap_or_else(PoisonError::into_inner);
         let loader = created
@@ -66,5 +71,29 @@ impl Loaders {
     /// Today in the caller's time zone.
     pub async fn today(&self) -> AppResult<NaiveDate> {
         Ok(periods::today_in(&self.caller().await?.timezone))
+    }
+}
+
+/// The caller's rows of `E` by id: one statement for every id a request asks for.
+pub struct ById<E>(Scope, PhantomData<fn() -> E>);
+
+impl<E> ById<E> {
+    /// For `loaders.get(ById::<E>::new)`.
+    pub fn new(scope: Scope) -> Self {
+        ById(scope, PhantomData)
+    }
+}
+
+impl<E> Loader<Uuid> for ById<E>
+where
+    E: Owned + Send + Sync + 'static,
+    E::Model: Clone + Send + Sync + 'static,
+{
+    type Value = E::Model;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = ownership::by_ids::<E>(&self.0.db, self.0.user_id, keys).await?;
+        Ok(rows.into_iter().map(|row| (E::id_of(&row), row)).collect())
     }
 }

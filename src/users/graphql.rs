@@ -70,7 +70,8 @@ pub struct FinancialSettings {
 #[derive(SimpleObject)]
 pub struct User {
     /// Stable identifier.
-    id: ID,
+    #[graphql(owned)]
+    pub id: ID,
     /// Login email, lower-cased.
     email: String,
     /// Given name.

@@ -5,8 +5,10 @@
 //   SMARTSAVE_URL=http://127.0.0.1:18090 node graphiql.mjs
 //
 // Steps: register a fresh user and log in over fetch, create a budget with a unique name, open
-// ${SMARTSAVE_URL}/graphql, wait for GraphiQL, type the query and the Authorization header,
-// click run, and assert that the result pane shows the user's email and the budget's name.
+// ${SMARTSAVE_URL}/graphql, wait for GraphiQL, open the docs explorer and check it lists the
+// Query fields (from the schema GraphiQL introspected), type into the editor and check that
+// autocompletion offers a field, then type the query and the Authorization header, click run,
+// and assert that the result pane shows the user's email and the budget's name.
 // Fails (exit 1) on a wrong result or on any page error, console error, failed request,
 // unexpected HTTP status >= 400 or request to another origin (a CDN, a CSP violation).
 // Leaves artifacts/graphiql.png (full page), or artifacts/graphiql-failure.png on failure, and
@@ -199,6 +201,32 @@ async function main() {
     await page.waitForSelector('.graphiql-container', { timeout: TIMEOUT });
     await page.waitForSelector('.graphiql-query-editor .CodeMirror', { timeout: TIMEOUT });
     step('GraphiQL rendered');
+
+    // The docs explorer is built from GraphiQL's own introspection query: it lists Query's
+    // fields only when the server answered that query in full.
+    await page.click('button[aria-label="Show Documentation Explorer"]', { timeout: TIMEOUT });
+    await page.click('.graphiql-doc-explorer a.graphiql-doc-explorer-type-name:text-is("Query")', {
+      timeout: TIMEOUT,
+    });
+    await page.waitForSelector('.graphiql-doc-explorer .graphiql-doc-explorer-field-name', { timeout: TIMEOUT });
+    const documented = await page.locator('.graphiql-doc-explorer .graphiql-doc-explorer-field-name').allInnerTexts();
+    for (const field of ['me', 'budgets', 'transactions', 'dashboard']) {
+      if (!documented.includes(field)) fail(`the docs explorer does not list Query.${field}: ${documented.join(', ')}`);
+    }
+    step(`docs explorer lists ${documented.length} Query fields`);
+
+    // Autocompletion: typing inside `me { }` offers the User fields.
+    await page.evaluate(() => {
+      const cm = document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror;
+      cm.setValue('{ me {  } }');
+      cm.setCursor({ line: 0, ch: 7 });
+      cm.focus();
+    });
+    await page.keyboard.type('em');
+    const hint = page.locator('.CodeMirror-hints .CodeMirror-hint', { hasText: 'email' });
+    await hint.first().waitFor({ state: 'visible', timeout: TIMEOUT });
+    step('autocompletion offers User.email');
+    await page.keyboard.press('Escape');
 
     await page.evaluate((q) => {
       document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.setValue(q);

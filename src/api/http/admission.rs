@@ -15,6 +15,8 @@ use crate::{
 pub(super) struct Prepared {
     pub(super) params: Params,
     pub(super) document: ExecutableDocument,
+    /// What exempt introspection selections cost, when the document has any.
+    pub(super) introspection_cost: Option<usize>,
 }
 
 impl Prepared {
@@ -26,9 +28,14 @@ impl Prepared {
 }
 
 /// Checks the limits and parses, once per operation; the refusal is a request error.
-pub(super) fn prepare(limits: &GraphqlLimits, params: Params) -> Result<Prepared, Outcome> {
-    match limits::parse_within(&params.query, limits) {
-        Ok(document) => Ok(Prepared { params, document }),
+/// `exempt_introspection` is whether introspection is enabled (and so exempt from limits).
+pub(super) fn prepare(limits: &GraphqlLimits, exempt_introspection: bool, params: Params) -> Result<Prepared, Outcome> {
+    match limits::parse_within(&params.query, limits, exempt_introspection) {
+        Ok(admitted) => Ok(Prepared {
+            params,
+            document: admitted.document,
+            introspection_cost: admitted.introspection_cost,
+        }),
         Err(error) => Err(Outcome {
             body: serde_json::json!({ "errors": [error] }),
             request_error: true,

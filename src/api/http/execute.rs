@@ -16,6 +16,7 @@ use crate::{
             admission::Prepared,
             response::{self, Outcome},
         },
+        schema::IntrospectionCost,
     },
     auth::bearer,
     foundation::{
@@ -28,7 +29,11 @@ use crate::{
 
 /// Executes one prepared operation for the caller the headers name.
 pub(super) async fn run(http: &ApiState, headers: &HeaderMap, client: ClientIp, prepared: Prepared) -> Outcome {
-    let Prepared { params, document } = prepared;
+    let Prepared {
+        params,
+        document,
+        introspection_cost,
+    } = prepared;
     let request_id = headers
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
@@ -60,6 +65,13 @@ pub(super) async fn run(http: &ApiState, headers: &HeaderMap, client: ClientIp, 
     }
     let label = operation_label(&document, request.operation_name.as_deref());
     request.set_parsed_query(document);
+    let schema = match (introspection_cost, &http.introspection_schema) {
+        (Some(cost), Some(schema)) => {
+            request = request.data(IntrospectionCost(cost));
+            schema
+        }
+        _ => &http.schema,
+    };
 
     // One span per operation: name, caller, duration and outcome in every log line under it.
     let span = tracing::info_span!(
@@ -74,7 +86,7 @@ pub(super) async fn run(http: &ApiState, headers: &HeaderMap, client: ClientIp, 
         span.record("user_id", tracing::field::display(user_id));
     }
     let started = std::time::Instant::now();
-    let executed = http.schema.execute(request).instrument(span.clone()).await;
+    let executed = schema.execute(request).instrument(span.clone()).await;
     let outcome = outcome_of(&executed);
     let elapsed = started.elapsed();
     span.record("outcome", outcome);

@@ -101,7 +101,7 @@ async fn execute_batch(
     let mut results = Vec::with_capacity(operations.len());
     for operation in operations {
         let body = match params_from_json(operation) {
-            Ok(params) => match prepare(&http.config.graphql_limits, params) {
+            Ok(params) => match prepare(&http.config.graphql_limits, http.config.introspection, params) {
                 Ok(prepared) => run(http, headers, client, prepared).await.body,
                 Err(refused) => refused.body,
             },
@@ -196,7 +196,7 @@ async fn execute(
     params: Params,
     is_get: bool,
 ) -> Response {
-    let prepared = match prepare(&http.config.graphql_limits, params) {
+    let prepared = match prepare(&http.config.graphql_limits, http.config.introspection, params) {
         Ok(prepared) => prepared,
         Err(refused) => return respond_with(format, refused),
     };

@@ -1,6 +1,12 @@
-//! Request limits checked before anything executes: document size, token count, aliases,
-//! and (through async-graphql) depth, complexity, directives and recursion. Defaults are
-//! near graphql-armor's; all are configurable.
+//! Request limits checked before anything executes: document size, token count, aliases and
+//! depth here, and (through async-graphql) complexity, directives and recursion. Defaults are
+//! near graphql-armor's; all are configurable. While introspection is enabled, introspection
+//! selections are exempt from all but the size limit (see `introspection`).
+
+mod introspection;
+mod tokens;
+
+pub use tokens::count_tokens;
 
 use async_graphql::{
     ServerError,
@@ -12,18 +18,52 @@ use async_graphql::{
 
 use crate::foundation::config::GraphqlLimits;
 
-/// Parses `query` within the limits (size and tokens before parsing, aliases after). A refusal
-/// is a coded error: QUERY_TOO_COMPLEX or GRAPHQL_PARSE_FAILED.
-pub fn parse_within(query: &str, limits: &GraphqlLimits) -> Result<ExecutableDocument, ServerError> {
+/// A document that passed the limits.
+pub struct Admitted {
+    pub document: ExecutableDocument,
+    /// What its exempt introspection selections add to async-graphql's complexity: `Some`
+    /// when the exemption applies, so the caller executes it against the schema that
+    /// subtracts this before comparing with the complexity limit.
+    pub introspection_cost: Option<usize>,
+}
+
+/// Parses `query` within the limits (size and tokens before parsing, aliases and depth after).
+/// With `exempt_introspection`, introspection selections count toward none but the size
+/// limit. A refusal is a coded error: QUERY_TOO_COMPLEX or GRAPHQL_PARSE_FAILED.
+pub fn parse_within(query: &str, limits: &GraphqlLimits, exempt_introspection: bool) -> Result<Admitted, ServerError> {
     let coded = |mut error: ServerError, code: &str| {
         error.extensions.get_or_insert_with(Default::default).set("code", code);
         error
     };
     let too_complex = |message: String| coded(ServerError::new(message, None), "QUERY_TOO_COMPLEX");
-    check_source(query, limits).map_err(too_complex)?;
+    check_size(query, limits).map_err(too_complex)?;
+    let tokens = count_tokens(query, limits.max_tokens + 1);
+    // Only a document that names introspection can be exempt; any other is refused unparsed.
+    let may_be_exempt = exempt_introspection && (query.contains("__schema") || query.contains("__type"));
+    if tokens > limits.max_tokens && !may_be_exempt {
+        return Err(too_complex(too_many_tokens(limits)));
+    }
     let document = parse_query(query).map_err(|err| coded(err.into(), "GRAPHQL_PARSE_FAILED"))?;
-    check_document(&document, limits).map_err(too_complex)?;
-    Ok(document)
+    let exempt = may_be_exempt && introspection::present(&document);
+    if tokens > limits.max_tokens {
+        let inside: usize = introspection::spans(&document, query)
+            .into_iter()
+            .map(|span| count_tokens(&query[span], usize::MAX))
+            .sum();
+        let outside = count_tokens(query, usize::MAX).saturating_sub(if exempt { inside } else { 0 });
+        if outside > limits.max_tokens {
+            return Err(too_complex(too_many_tokens(limits)));
+        }
+    }
+    check_document(&document, limits, exempt).map_err(too_complex)?;
+    Ok(Admitted {
+        introspection_cost: exempt.then(|| introspection::cost(&document)),
+        document,
+    })
+}
+
+fn too_many_tokens(limits: &GraphqlLimits) -> String {
+    format!("The document has more than {} tokens", limits.max_tokens)
 }
 
 /// The type of the operation `operation_name` picks; `None` when the name matches nothing or,
@@ -37,32 +77,42 @@ pub fn operation_type(document: &ExecutableDocument, operation_name: Option<&str
     operation.map(|op| op.node.ty)
 }
 
-/// Checks the raw document before it is parsed, so a huge or token-heavy document costs
-/// next to nothing to refuse.
-pub fn check_source(query: &str, limits: &GraphqlLimits) -> Result<(), String> {
+/// The size limit, checked before anything else so a huge document costs nothing to refuse.
+fn check_size(query: &str, limits: &GraphqlLimits) -> Result<(), String> {
     if query.len() > limits.max_document_bytes {
         return Err(format!(
             "The document is larger than {} bytes",
             limits.max_document_bytes
         ));
     }
-    if count_tokens(query, limits.max_tokens + 1) > limits.max_tokens {
-        return Err(format!("The document has more than {} tokens", limits.max_tokens));
-    }
     Ok(())
 }
 
-/// Checks the parsed document: aliases across every operation and fragment.
-pub fn check_document(document: &ExecutableDocument, limits: &GraphqlLimits) -> Result<(), String> {
-    let mut aliases = 0;
-    for (_, operation) in document.operations.iter() {
-        aliases += count_aliases(&operation.node.selection_set.node);
-    }
-    for fragment in document.fragments.values() {
-        aliases += count_aliases(&fragment.node.selection_set.node);
-    }
+/// Checks the parsed document: aliases across every operation and fragment, and the depth
+/// of every operation (async-graphql's own depth rule, applied here so introspection can be
+/// left out of it); `exempt` leaves introspection selections out of both.
+fn check_document(document: &ExecutableDocument, limits: &GraphqlLimits, exempt: bool) -> Result<(), String> {
+    let aliases = if exempt {
+        introspection::aliases_outside(document)
+    } else {
+        let operations: usize = document
+            .operations
+            .iter()
+            .map(|(_, op)| count_aliases(&op.node.selection_set.node))
+            .sum();
+        let fragments: usize = document
+            .fragments
+            .values()
+            .map(|f| count_aliases(&f.node.selection_set.node))
+            .sum();
+        operations + fragments
+    };
     if aliases > limits.max_aliases {
         return Err(format!("The document uses more than {} aliases", limits.max_aliases));
+    }
+    if introspection::depth(document, exempt) > limits.max_depth {
+        // async-graphql's wording, which clients may already match on.
+        return Err("Query is nested too deep.".into());
     }
     Ok(())
 }
@@ -80,71 +130,12 @@ fn count_aliases(set: &SelectionSet) -> usize {
         .sum()
 }
 
-/// Counts GraphQL lexical tokens (names, numbers, strings, punctuators), stopping at
-/// `stop`. Whitespace, commas and comments are not tokens.
-pub fn count_tokens(source: &str, stop: usize) -> usize {
-    let bytes = source.as_bytes();
-    let (mut i, mut tokens) = (0, 0);
-    while i < bytes.len() && tokens < stop {
-        match bytes[i] {
-            b' ' | b'\t' | b'\n' | b'\r' | b',' => i += 1,
-            b'#' => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'"' if bytes[i..].starts_with(b"\"\"\"") => {
-                tokens += 1;
-                i += 3;
-                while i < bytes.len() && !bytes[i..].starts_with(b"\"\"\"") {
-                    i += if bytes[i..].starts_with(b"\\\"\"\"") { 4 } else { 1 };
-                }
-                i += 3;
-            }
-            b'"' => {
-                tokens += 1;
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-                i += 1;
-            }
-            b'.' if bytes[i..].starts_with(b"...") => {
-                tokens += 1;
-                i += 3;
-            }
-            c if c.is_ascii_alphanumeric() || c == b'_' || c == b'-' => {
-                tokens += 1;
-                while i < bytes.len()
-                    && (bytes[i].is_ascii_alphanumeric() || matches!(bytes[i], b'_' | b'.' | b'-' | b'+'))
-                {
-                    i += 1;
-                }
-            }
-            _ => {
-                tokens += 1;
-                i += 1;
-            }
-        }
-    }
-    tokens
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn tokens_are_counted_like_a_lexer_does() {
-        assert_eq!(count_tokens("{ me { id } }", 100), 6);
-        assert_eq!(
-            count_tokens("query Q($a: Int = 5) { a: b(x: \"s, }\") @skip(if: true) }", 100),
-            27
-        );
-        assert_eq!(count_tokens("# comment only\n", 100), 0);
-        assert_eq!(count_tokens("{ ...F } fragment F on User { id }", 100), 11);
-        assert_eq!(count_tokens("\"\"\"block \"quoted\" string\"\"\" x", 100), 2);
-        assert_eq!(count_tokens(&"{a}".repeat(1000), 10), 10, "counting stops early");
+    fn admit(query: &str, limits: &GraphqlLimits, exempt: bool) -> Result<Admitted, String> {
+        parse_within(query, limits, exempt).map_err(|e| e.message)
     }
 
     #[test]
@@ -154,9 +145,45 @@ mod tests {
             max_tokens: 4,
             ..GraphqlLimits::default()
         };
-        assert!(check_source("{ me { id } }", &GraphqlLimits::default()).is_ok());
-        assert!(check_source(&" ".repeat(21), &limits).is_err());
-        assert!(check_source("{ me { id } }", &limits).is_err());
+        assert!(admit("{ me { id } }", &GraphqlLimits::default(), false).is_ok());
+        assert!(admit(&" ".repeat(21), &limits, true).is_err());
+        assert!(admit("{ me { id } }", &limits, true).is_err());
+    }
+
+    #[test]
+    fn introspection_is_exempt_from_tokens_aliases_and_depth_only_when_enabled() {
+        let query = "{ me { id } __schema { t: types { fields { type { ofType { ofType { name } } } } } } }";
+        let limits = GraphqlLimits {
+            max_depth: 2,
+            max_tokens: 8,
+            max_aliases: 0,
+            ..GraphqlLimits::default()
+        };
+        let admitted = admit(query, &limits, true).expect("exempt");
+        assert_eq!(admitted.introspection_cost, Some(7));
+        assert!(
+            admit(query, &limits, false).is_err(),
+            "counted when introspection is off"
+        );
+        let heavy = "{ me { a: id b: id } __schema { types { name } } }";
+        assert!(
+            admit(heavy, &limits, true).is_err(),
+            "the rest of a mixed document still counts"
+        );
+        let deep = "{ budgets { edges { node { id } } } __schema { types { name } } }";
+        assert_eq!(
+            admit(
+                deep,
+                &GraphqlLimits {
+                    max_depth: 3,
+                    ..GraphqlLimits::default()
+                },
+                true
+            )
+            .err()
+            .as_deref(),
+            Some("Query is nested too deep.")
+        );
     }
 
     #[test]
@@ -165,25 +192,11 @@ mod tests {
             "query { a: me { id } b: me { x: id ...F ... on User { y: id } } } fragment F on User { z: id }",
         )
         .expect("parses");
-        assert!(
-            check_document(
-                &document,
-                &GraphqlLimits {
-                    max_aliases: 5,
-                    ..GraphqlLimits::default()
-                }
-            )
-            .is_ok()
-        );
-        assert!(
-            check_document(
-                &document,
-                &GraphqlLimits {
-                    max_aliases: 4,
-                    ..GraphqlLimits::default()
-                }
-            )
-            .is_err()
-        );
+        let limits = |max_aliases| GraphqlLimits {
+            max_aliases,
+            ..GraphqlLimits::default()
+        };
+        assert!(check_document(&document, &limits(5), false).is_ok());
+        assert!(check_document(&document, &limits(4), false).is_err());
     }
 }

@@ -69,7 +69,7 @@ pub struct Budget(pub rows::Model);
 #[Object]
 impl Budget {
     /// Stable identifier.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::to_id(self.0.id)
     }
     /// 1 to 100 characters.

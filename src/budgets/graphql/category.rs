@@ -32,7 +32,7 @@ pub struct BudgetCategory(pub budget_categories::Model);
 #[Object]
 impl BudgetCategory {
     /// Stable identifier.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::to_id(self.0.id)
     }
     /// 1 to 100 characters.
@@ -56,7 +56,7 @@ impl BudgetCategory {
         let budget = ctx
             .loaders()
             .extend()?
-            .get(BudgetById)
+            .get(BudgetById::new)
             .load_one(self.0.budget_id)
             .await
             .extend()?;
@@ -121,7 +121,13 @@ impl BudgetCategory {
     /// every category a response names.
     pub async fn load(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<BudgetCategory>> {
         let Some(id) = id else { return Ok(None) };
-        let category = ctx.loaders().extend()?.get(CategoryById).load_one(id).await.extend()?;
+        let category = ctx
+            .loaders()
+            .extend()?
+            .get(CategoryById::new)
+            .load_one(id)
+            .await
+            .extend()?;
         Ok(category.map(BudgetCategory))
     }
 

@@ -79,13 +79,13 @@ pub struct GoalMilestone {
 }
 
 /// Money put toward (or, when negative, taken from) a goal.
-pub struct GoalContribution(goal_contributions::Model);
+pub struct GoalContribution(pub goal_contributions::Model);
 
 /// Money put toward (or, when negative, taken from) a goal.
 #[Object]
 impl GoalContribution {
     /// Stable identifier.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::to_id(self.0.id)
     }
     /// Negative for a withdrawal.
@@ -109,7 +109,7 @@ pub struct SavingsGoal(pub rows::Model);
 #[Object]
 impl SavingsGoal {
     /// Stable identifier.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::to_id(self.0.id)
     }
     /// 1 to 100 characters.

@@ -41,7 +41,7 @@ impl From<TransactionType> for RowType {
 #[Object]
 impl Transaction {
     /// Stable identifier.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::to_id(self.0.id)
     }
     /// Always positive; `type` says the direction.
