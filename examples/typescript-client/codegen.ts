@@ -43,6 +43,18 @@ const config: CodegenConfig = {
         enumType: 'string-literal',
       },
     },
+    // graphql-codegen's client preset, here for its manifest: src/generated/client/
+    // persisted-documents.json maps each operation's SHA-256 to the document the client
+    // sends. A copy is committed as ../persisted-documents.json, the file a server's
+    // GRAPHQL_TRUSTED_DOCUMENTS points at; `npm run check` fails when the copy is stale.
+    'src/generated/client/': {
+      preset: 'client',
+      presetConfig: {
+        fragmentMasking: false,
+        persistedDocuments: { hashAlgorithm: 'sha256' },
+      },
+      config: shared,
+    },
   },
 };
 

@@ -9,6 +9,7 @@ pub mod http;
 pub mod idempotency;
 pub mod limits;
 pub mod node;
+pub mod persisted;
 pub mod schema;
 pub mod web;
 pub mod ws;
@@ -38,11 +39,19 @@ pub struct ApiState {
     pub schema: AppSchema,
     /// Runs documents that select introspection, while it is enabled (see `schema`).
     pub introspection_schema: Option<AppSchema>,
+    /// Persisted documents: APQ, or the only documents allowed.
+    pub documents: Arc<persisted::Documents>,
 }
 
 impl ApiState {
     /// The state for `config`'s services, with the schema built over them.
-    pub fn new(db: DatabaseConnection, config: Config, limiter: RateLimiter, events: EventBus) -> Self {
+    pub fn new(
+        db: DatabaseConnection,
+        config: Config,
+        limiter: RateLimiter,
+        events: EventBus,
+        documents: persisted::Documents,
+    ) -> Self {
         let tokens = Arc::new(TokenService::new(
             &config.jwt_secret,
             config.access_token_ttl,
@@ -59,6 +68,7 @@ impl ApiState {
         ApiState {
             schema: schema::build(&config, &services),
             introspection_schema: schema::build_for_introspection(&config, &services),
+            documents: Arc::new(documents),
             db,
             config,
             tokens,

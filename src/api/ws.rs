@@ -30,7 +30,7 @@ use futures_util::{StreamExt, stream};
 use serde_json::Value as Json;
 
 use crate::{
-    api::{ApiState, AppSchema, limits},
+    api::{ApiState, AppSchema, limits, persisted::Documents},
     auth::bearer::bearer_token,
     foundation::{config::GraphqlLimits, identity::RequestAuth},
     graphql::loaders::Loaders,
@@ -73,6 +73,7 @@ pub async fn subscribe(
     }
     let executor = SubscriptionsOnly {
         schema: http.schema.clone(),
+        documents: Arc::clone(&http.documents),
         limits: http.config.graphql_limits,
         live: Arc::default(),
     };
@@ -109,6 +110,8 @@ fn authenticate(app: &ApiState, payload: &Json) -> async_graphql::Result<Data> {
 #[derive(Clone)]
 struct SubscriptionsOnly {
     schema: AppSchema,
+    /// In trusted-documents mode, only the manifest's subscriptions are admitted (sent as text).
+    documents: Arc<Documents>,
     limits: GraphqlLimits,
     live: Arc<AtomicUsize>,
 }
@@ -120,6 +123,11 @@ impl SubscriptionsOnly {
             error.extensions.get_or_insert_with(Default::default).set("code", code);
             error
         };
+        if let Documents::Trusted(trusted) = &*self.documents
+            && !trusted.contains(&request.query)
+        {
+            return Err(refuse("FORBIDDEN", "only trusted documents run on this server"));
+        }
         // Only subscriptions are served here, and introspection is never one: nothing is exempt.
         let document = limits::parse_within(&request.query, &self.limits, false)?.document;
         // An ambiguous document (several operations, no name) is left to execution to report.

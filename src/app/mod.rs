@@ -26,6 +26,8 @@ pub enum StartError {
     Database(#[from] DbErr),
     #[error("redis (REDIS_URL): {0}")]
     Redis(#[from] redis::RedisError),
+    #[error("{0}")]
+    Documents(#[from] api::persisted::DocumentsError),
 }
 
 /// A bound listener and the router, ready to serve.
@@ -59,9 +61,10 @@ impl Application {
         let shutdown_timeout = config.shutdown_timeout;
         let limiter = RateLimiter::from_config(&config).await?;
         let events = EventBus::from_config(&config).await?;
+        let documents = api::persisted::Documents::from_config(&config).await?;
         Ok(Application {
             listener,
-            router: api::router(ApiState::new(db, config, limiter, events)),
+            router: api::router(ApiState::new(db, config, limiter, events, documents)),
             shutdown_timeout,
         })
     }

@@ -41,6 +41,9 @@ pub struct Config {
     pub graphiql: bool,
     /// "Did you mean ...?" hints in validation errors; off in production unless enabled.
     pub suggestions: bool,
+    /// A manifest of the only documents that may run (graphql-codegen's persisted documents);
+    /// without one, any document runs and clients may persist theirs (APQ).
+    pub trusted_documents: Option<std::path::PathBuf>,
 }
 
 /// A configuration problem, worded for the operator who has to fix it.
@@ -239,6 +242,7 @@ impl Config {
             introspection: flag(&get, "GRAPHQL_INTROSPECTION", !production)?,
             graphiql: flag(&get, "GRAPHIQL_ENABLED", !production)?,
             suggestions: flag(&get, "GRAPHQL_SUGGESTIONS", !production)?,
+            trusted_documents: get("GRAPHQL_TRUSTED_DOCUMENTS").map(Into::into),
         })
     }
 

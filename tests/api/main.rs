@@ -23,6 +23,7 @@ mod migrations;
 mod nodes;
 mod observability;
 mod ownership;
+mod persisted;
 mod rate_limits;
 mod reports;
 mod resilience;

@@ -563,3 +563,23 @@ async fn expenses_nobody_watches_cost_no_alert_statement() {
     let (_, watched) = app.statements_during(create_transaction(&app, token, expense)).await;
     assert_eq!(watched, unwatched + 1, "one statement computes the alerts");
 }
+
+#[tokio::test]
+async fn in_trusted_documents_mode_only_the_manifests_subscriptions_are_admitted() {
+    use crate::persisted::{REGISTER, manifest, sign_up_trusted};
+    let trusted = "subscription Alerts { budgetAlerts { budgetName threshold } }";
+    let (_dir, path) = manifest(&[REGISTER, trusted]);
+    let app = TestApp::spawn_with(&[("GRAPHQL_TRUSTED_DOCUMENTS", path.as_str())]).await;
+    let (_, token) = sign_up_trusted(&app).await;
+    let mut socket = Socket::signed_in(&app, &token).await;
+
+    socket
+        .subscribe("other", "subscription { budgetAlerts { budgetName } }")
+        .await;
+    let refused = socket.event("other").await;
+    assert_eq!(refused["errors"][0]["extensions"]["code"], "FORBIDDEN", "{refused}");
+    assert_eq!(socket.next().await.expect("open")["type"], "complete");
+
+    socket.subscribe("trusted", trusted).await;
+    socket.quiet().await;
+}

@@ -118,6 +118,12 @@ AUDIT_RC=0
 node audit.mjs || AUDIT_RC=$?
 AUDIT_SECONDS=$(elapsed "$T")
 
+say "apollo: Apollo Client's persisted-query link against $SMARTSAVE_URL/graphql"
+T=$(now)
+APOLLO_RC=0
+node apollo.mjs || APOLLO_RC=$?
+APOLLO_SECONDS=$(elapsed "$T")
+
 say "graphiql: GraphiQL in headless Chromium ($CHROMIUM_PATH)"
 T=$(now)
 GRAPHIQL_RC=0
@@ -127,12 +133,13 @@ GRAPHIQL_SECONDS=$(elapsed "$T")
 status() { if [[ "$1" == 0 ]]; then echo passed; else echo "FAILED (exit $1)"; fi; }
 say "summary"
 echo "audit:    $(status "$AUDIT_RC") in ${AUDIT_SECONDS} s"
+echo "apollo:   $(status "$APOLLO_RC") in ${APOLLO_SECONDS} s"
 echo "graphiql: $(status "$GRAPHIQL_RC") in ${GRAPHIQL_SECONDS} s"
 echo "npm ci ${NPM_SECONDS} s, chromium install ${CHROMIUM_SECONDS} s, whole run $(elapsed "$RUN_START") s"
 echo "artifacts in $ARTIFACTS:"
 for f in "$ARTIFACTS"/*; do echo "  ${f##*/}"; done
 
-if [[ "$AUDIT_RC" != 0 || "$GRAPHIQL_RC" != 0 ]]; then
+if [[ "$AUDIT_RC" != 0 || "$APOLLO_RC" != 0 || "$GRAPHIQL_RC" != 0 ]]; then
   exit 1
 fi
-echo "e2e: 2 passed, 0 failed"
+echo "e2e: 3 passed, 0 failed"

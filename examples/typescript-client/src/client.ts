@@ -20,6 +20,7 @@ import type {
 export type ServerErrorCode =
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
+  | 'PERSISTED_QUERY_NOT_FOUND'
   | 'NOT_FOUND'
   | 'BAD_USER_INPUT'
   | 'CONFLICT'

@@ -30,7 +30,9 @@ use crate::{
 /// Executes one prepared operation for the caller the headers name.
 pub(super) async fn run(http: &ApiState, headers: &HeaderMap, client: ClientIp, prepared: Prepared) -> Outcome {
     let Prepared {
-        params,
+        query,
+        operation_name,
+        variables,
         document,
         introspection_cost,
     } = prepared;
@@ -53,14 +55,14 @@ pub(super) async fn run(http: &ApiState, headers: &HeaderMap, client: ClientIp, 
     let user_id = auth.user().map(|user| user.id);
     // Loaders are per request and per caller: their caches must never cross users.
     let loaders = user_id.map(|user_id| Loaders::new(http.db.clone(), user_id));
-    let mut request = Request::new(params.query)
-        .variables(Variables::from_json(Json::Object(params.variables)))
+    let mut request = Request::new(query)
+        .variables(Variables::from_json(Json::Object(variables)))
         .data(auth)
         .data(client);
     if let Some(loaders) = loaders {
         request = request.data(loaders);
     }
-    if let Some(name) = params.operation_name {
+    if let Some(name) = operation_name {
         request = request.operation_name(name);
     }
     let label = operation_label(&document, request.operation_name.as_deref());

@@ -52,9 +52,8 @@ pub(super) async fn execute_once(
     if !prepared.is_mutation_or_subscription() {
         return respond_with(format, run(http, headers, client, prepared).await);
     }
-    let params = &prepared.params;
-    let variables = Json::Object(params.variables.clone());
-    let hash = idempotency::fingerprint(params.operation_name.as_deref(), &params.query, &variables);
+    let variables = Json::Object(prepared.variables.clone());
+    let hash = idempotency::fingerprint(prepared.operation_name.as_deref(), &prepared.query, &variables);
     match idempotency::claim(&http.db, user.id, key, &hash).await {
         Err(err) => {
             let status = if matches!(err, AppError::Conflict(_)) {

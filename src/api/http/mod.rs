@@ -19,7 +19,7 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::Response,
 };
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 
 use crate::{
     api::{ApiState, graphiql},
@@ -101,7 +101,7 @@ async fn execute_batch(
     let mut results = Vec::with_capacity(operations.len());
     for operation in operations {
         let body = match params_from_json(operation) {
-            Ok(params) => match prepare(&http.config.graphql_limits, http.config.introspection, params) {
+            Ok(params) => match prepare(http, params).await {
                 Ok(prepared) => run(http, headers, client, prepared).await.body,
                 Err(refused) => refused.body,
             },
@@ -132,60 +132,38 @@ pub async fn get(
             return bad(format, StatusCode::BAD_REQUEST, "BAD_REQUEST", "malformed query string");
         }
     };
-    let GetParams {
-        query: Some(query),
-        operation_name,
-        variables,
-    } = params
-    else {
-        if accepts_html(&headers) {
-            if !http.config.graphiql {
-                return bad(
-                    Format::Json,
-                    StatusCode::NOT_FOUND,
-                    "NOT_FOUND",
-                    "GraphiQL is disabled here",
-                );
+    let params = match params.into_params() {
+        Ok(Some(params)) => params,
+        Ok(None) => {
+            if accepts_html(&headers) {
+                if !http.config.graphiql {
+                    return bad(
+                        Format::Json,
+                        StatusCode::NOT_FOUND,
+                        "NOT_FOUND",
+                        "GraphiQL is disabled here",
+                    );
+                }
+                return graphiql::page();
             }
-            return graphiql::page();
-        }
-        let format = negotiate(&headers).unwrap_or(Format::Json);
-        return bad(
-            format,
-            StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
-            "the query parameter is required",
-        );
-    };
-    let Some(format) = negotiate(&headers) else {
-        return not_acceptable();
-    };
-    let variables = match variables.as_deref().map(serde_json::from_str::<Json>) {
-        None | Some(Ok(Json::Null)) => Map::new(),
-        Some(Ok(Json::Object(map))) => map,
-        Some(_) => {
+            let format = negotiate(&headers).unwrap_or(Format::Json);
             return bad(
                 format,
                 StatusCode::BAD_REQUEST,
                 "BAD_REQUEST",
-                "variables must be a JSON object",
+                "the query parameter is required",
             );
         }
+        Err(message) => {
+            let format = negotiate(&headers).unwrap_or(Format::Json);
+            return bad(format, StatusCode::BAD_REQUEST, "BAD_REQUEST", &message);
+        }
+    };
+    let Some(format) = negotiate(&headers) else {
+        return not_acceptable();
     };
     let client = client(&http.config, peer, &headers);
-    execute(
-        &http,
-        &headers,
-        client,
-        format,
-        Params {
-            query,
-            operation_name,
-            variables,
-        },
-        true,
-    )
-    .await
+    execute(&http, &headers, client, format, params, true).await
 }
 
 async fn execute(
@@ -196,7 +174,7 @@ async fn execute(
     params: Params,
     is_get: bool,
 ) -> Response {
-    let prepared = match prepare(&http.config.graphql_limits, http.config.introspection, params) {
+    let prepared = match prepare(http, params).await {
         Ok(prepared) => prepared,
         Err(refused) => return respond_with(format, refused),
     };

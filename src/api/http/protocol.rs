@@ -36,9 +36,13 @@ impl Format {
 
 /// The parameters of one GraphQL request, from a JSON body or a query string.
 pub(super) struct Params {
-    pub(super) query: String,
+    /// The document's text; absent when the request names a persisted document instead.
+    pub(super) query: Option<String>,
     pub(super) operation_name: Option<String>,
     pub(super) variables: Map<String, Json>,
+    /// The persisted document it names: Apollo's `extensions.persistedQuery.sha256Hash`, or
+    /// `documentId` (GraphQL-over-HTTP persisted operations).
+    pub(super) persisted: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -47,6 +51,67 @@ pub struct GetParams {
     pub(super) query: Option<String>,
     pub(super) operation_name: Option<String>,
     pub(super) variables: Option<String>,
+    /// JSON, as Apollo's persisted-query link sends it over GET.
+    pub(super) extensions: Option<String>,
+    pub(super) document_id: Option<String>,
+}
+
+impl GetParams {
+    /// The parameters, or `None` when the request names no document at all.
+    pub(super) fn into_params(self) -> Result<Option<Params>, String> {
+        let extensions = match self.extensions.as_deref().map(serde_json::from_str::<Json>) {
+            None => None,
+            Some(Ok(json)) => Some(json),
+            Some(Err(_)) => return Err("extensions must be a JSON object".into()),
+        };
+        let persisted = persisted(extensions, self.document_id.map(Json::String))?;
+        if self.query.is_none() && persisted.is_none() {
+            return Ok(None);
+        }
+        let variables = match self.variables.as_deref().map(serde_json::from_str::<Json>) {
+            None | Some(Ok(Json::Null)) => Map::new(),
+            Some(Ok(Json::Object(map))) => map,
+            Some(_) => return Err("variables must be a JSON object".into()),
+        };
+        Ok(Some(Params {
+            query: self.query,
+            operation_name: self.operation_name,
+            variables,
+            persisted,
+        }))
+    }
+}
+
+/// The persisted document a request names, from `extensions.persistedQuery` (version 1,
+/// `sha256Hash`) or `documentId`.
+fn persisted(extensions: Option<Json>, document_id: Option<Json>) -> Result<Option<String>, String> {
+    let apq = match extensions {
+        None | Some(Json::Null) => None,
+        Some(Json::Object(mut extensions)) => match extensions.remove("persistedQuery") {
+            None | Some(Json::Null) => None,
+            Some(Json::Object(persisted)) => {
+                if persisted.get("version") != Some(&Json::from(1)) {
+                    return Err("extensions.persistedQuery.version must be 1".into());
+                }
+                match persisted.get("sha256Hash") {
+                    Some(Json::String(hash)) => Some(hash.to_ascii_lowercase()),
+                    _ => return Err("extensions.persistedQuery.sha256Hash must be a string".into()),
+                }
+            }
+            Some(_) => return Err("extensions.persistedQuery must be a JSON object".into()),
+        },
+        Some(_) => return Err("extensions must be a JSON object".into()),
+    };
+    let document_id = match document_id {
+        None | Some(Json::Null) => None,
+        // graphql-codegen writes "sha256:<hash>" or the bare hash.
+        Some(Json::String(id)) => Some(id.trim_start_matches("sha256:").to_ascii_lowercase()),
+        Some(_) => return Err("documentId must be a string".into()),
+    };
+    match (apq, document_id) {
+        (Some(a), Some(b)) if a != b => Err("extensions.persistedQuery and documentId name different documents".into()),
+        (apq, document_id) => Ok(apq.or(document_id)),
+    }
 }
 
 /// The response for one operation's outcome.
@@ -78,9 +143,9 @@ pub(super) fn params_from_json(json: Json) -> Result<Params, String> {
         _ => return Err("the body must be a JSON object".into()),
     };
     let query = match object.remove("query") {
-        Some(Json::String(query)) => query,
+        Some(Json::String(query)) => Some(query),
+        None | Some(Json::Null) => None,
         Some(_) => return Err("query must be a string".into()),
-        None => return Err("query is required".into()),
     };
     let operation_name = match object.remove("operationName") {
         None | Some(Json::Null) => None,
@@ -92,16 +157,15 @@ pub(super) fn params_from_json(json: Json) -> Result<Params, String> {
         Some(Json::Object(variables)) => variables,
         Some(_) => return Err("variables must be a JSON object".into()),
     };
-    if !matches!(
-        object.remove("extensions"),
-        None | Some(Json::Null) | Some(Json::Object(_))
-    ) {
-        return Err("extensions must be a JSON object".into());
+    let persisted = persisted(object.remove("extensions"), object.remove("documentId"))?;
+    if query.is_none() && persisted.is_none() {
+        return Err("query is required".into());
     }
     Ok(Params {
         query,
         operation_name,
         variables,
+        persisted,
     })
 }
 
