@@ -88,6 +88,7 @@ SCHEMATHESIS_HOOKS=smartsave_hooks PYTHONPATH="$FUZZ_DIR" "$VENV/bin/schemathesi
   --header "Authorization: Bearer $TOKEN" \
   --seed "$SEED" \
   --max-examples "$EXAMPLES" \
+  --generation-database none \
   --workers 1 \
   --exclude-checks not_a_server_error,positive_data_acceptance \
   --report junit --report-dir "$ARTIFACTS" \
