@@ -57,18 +57,18 @@ pub fn cost(document: &ExecutableDocument) -> usize {
         .sum()
 }
 
-/// Aliases outside introspection selections, in every operation and fragment (each counted
-/// once, where it is written).
-pub fn aliases_outside(document: &ExecutableDocument) -> usize {
-    fn count(set: &SelectionSet) -> usize {
+/// Aliases in every operation and fragment, each counted once where it is written;
+/// introspection selections and fragments count as nothing when `skip_introspection` is set.
+pub fn aliases(document: &ExecutableDocument, skip_introspection: bool) -> usize {
+    fn count(set: &SelectionSet, skip: bool) -> usize {
         set.items
             .iter()
             .map(|selection| match &selection.node {
-                Selection::Field(field) if is_introspection_field(&field.node.name.node) => 0,
+                Selection::Field(field) if skip && is_introspection_field(&field.node.name.node) => 0,
                 Selection::Field(field) => {
-                    usize::from(field.node.alias.is_some()) + count(&field.node.selection_set.node)
+                    usize::from(field.node.alias.is_some()) + count(&field.node.selection_set.node, skip)
                 }
-                Selection::InlineFragment(fragment) => count(&fragment.node.selection_set.node),
+                Selection::InlineFragment(fragment) => count(&fragment.node.selection_set.node, skip),
                 Selection::FragmentSpread(_) => 0,
             })
             .sum()
@@ -76,13 +76,13 @@ pub fn aliases_outside(document: &ExecutableDocument) -> usize {
     let operations: usize = document
         .operations
         .iter()
-        .map(|(_, op)| count(&op.node.selection_set.node))
+        .map(|(_, op)| count(&op.node.selection_set.node, skip_introspection))
         .sum();
     let fragments: usize = document
         .fragments
         .values()
-        .filter(|f| !is_introspection_fragment(&f.node))
-        .map(|f| count(&f.node.selection_set.node))
+        .filter(|f| !(skip_introspection && is_introspection_fragment(&f.node)))
+        .map(|f| count(&f.node.selection_set.node, skip_introspection))
         .sum();
     operations + fragments
 }
@@ -144,11 +144,22 @@ impl<'a> Walk<'a> {
         Walk { document }
     }
 
-    fn fragment(&self, name: &str, walking: &[&str]) -> Option<&'a Positioned<FragmentDefinition>> {
+    /// `walk` over the selection set of fragment `name`, unless it is unknown or already being
+    /// walked (a cycle).
+    fn spread<R>(
+        &self,
+        name: &'a str,
+        walking: &mut Vec<&'a str>,
+        walk: impl FnOnce(&'a SelectionSet, &mut Vec<&'a str>) -> R,
+    ) -> Option<R> {
         if walking.contains(&name) {
             return None;
         }
-        self.document.fragments.get(name)
+        let fragment: &'a Positioned<FragmentDefinition> = self.document.fragments.get(name)?;
+        walking.push(name);
+        let result = walk(&fragment.node.selection_set.node, walking);
+        walking.pop();
+        Some(result)
     }
 
     fn depth(&self, set: &'a SelectionSet, skip: bool, walking: &mut Vec<&'a str>) -> usize {
@@ -164,18 +175,11 @@ impl<'a> Walk<'a> {
                     }
                 }
                 Selection::InlineFragment(fragment) => self.depth(&fragment.node.selection_set.node, skip, walking),
-                Selection::FragmentSpread(spread) => {
-                    let name = spread.node.fragment_name.node.as_str();
-                    match self.fragment(name, walking) {
-                        Some(fragment) => {
-                            walking.push(name);
-                            let depth = self.depth(&fragment.node.selection_set.node, skip, walking);
-                            walking.pop();
-                            depth
-                        }
-                        None => 0,
-                    }
-                }
+                Selection::FragmentSpread(spread) => self
+                    .spread(&spread.node.fragment_name.node, walking, |set, walking| {
+                        self.depth(set, skip, walking)
+                    })
+                    .unwrap_or(0),
             })
             .max()
             .unwrap_or(0)
@@ -211,18 +215,11 @@ impl<'a> Walk<'a> {
                 Selection::Field(field) if field.node.name.node == "__typename" => 0,
                 Selection::Field(field) => per_field(self, &field.node, walking),
                 Selection::InlineFragment(fragment) => self.sum(&fragment.node.selection_set.node, walking, per_field),
-                Selection::FragmentSpread(spread) => {
-                    let name = spread.node.fragment_name.node.as_str();
-                    match self.fragment(name, walking) {
-                        Some(fragment) => {
-                            walking.push(name);
-                            let sum = self.sum(&fragment.node.selection_set.node, walking, per_field);
-                            walking.pop();
-                            sum
-                        }
-                        None => 0,
-                    }
-                }
+                Selection::FragmentSpread(spread) => self
+                    .spread(&spread.node.fragment_name.node, walking, |set, walking| {
+                        self.sum(set, walking, per_field)
+                    })
+                    .unwrap_or(0),
             };
         }
         total
@@ -240,18 +237,11 @@ impl<'a> Walk<'a> {
             Selection::InlineFragment(fragment) => {
                 self.fields_where(&fragment.node.selection_set.node, walking, matches)
             }
-            Selection::FragmentSpread(spread) => {
-                let name = spread.node.fragment_name.node.as_str();
-                match self.fragment(name, walking) {
-                    Some(fragment) => {
-                        walking.push(name);
-                        let found = self.fields_where(&fragment.node.selection_set.node, walking, matches);
-                        walking.pop();
-                        found
-                    }
-                    None => false,
-                }
-            }
+            Selection::FragmentSpread(spread) => self
+                .spread(&spread.node.fragment_name.node, walking, |set, walking| {
+                    self.fields_where(set, walking, matches)
+                })
+                .unwrap_or(false),
         })
     }
 }
@@ -297,11 +287,12 @@ mod tests {
     }
 
     #[test]
-    fn aliases_inside_introspection_are_not_counted() {
+    fn aliases_inside_introspection_are_counted_only_when_asked() {
         let document =
             parse_query("{ a: me { id } __schema { t: types { n: name } } } fragment F on __Type { k: kind }")
                 .expect("parses");
-        assert_eq!(aliases_outside(&document), 1);
+        assert_eq!(aliases(&document, true), 1);
+        assert_eq!(aliases(&document, false), 4);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use async_graphql::{
     ServerError,
     parser::{
         parse_query,
-        types::{DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet},
+        types::{DocumentOperations, ExecutableDocument, OperationType},
     },
 };
 
@@ -92,21 +92,7 @@ fn check_size(query: &str, limits: &GraphqlLimits) -> Result<(), String> {
 /// of every operation (async-graphql's own depth rule, applied here so introspection can be
 /// left out of it); `exempt` leaves introspection selections out of both.
 fn check_document(document: &ExecutableDocument, limits: &GraphqlLimits, exempt: bool) -> Result<(), String> {
-    let aliases = if exempt {
-        introspection::aliases_outside(document)
-    } else {
-        let operations: usize = document
-            .operations
-            .iter()
-            .map(|(_, op)| count_aliases(&op.node.selection_set.node))
-            .sum();
-        let fragments: usize = document
-            .fragments
-            .values()
-            .map(|f| count_aliases(&f.node.selection_set.node))
-            .sum();
-        operations + fragments
-    };
+    let aliases = introspection::aliases(document, exempt);
     if aliases > limits.max_aliases {
         return Err(format!("The document uses more than {} aliases", limits.max_aliases));
     }
@@ -115,19 +101,6 @@ fn check_document(document: &ExecutableDocument, limits: &GraphqlLimits, exempt:
         return Err("Query is nested too deep.".into());
     }
     Ok(())
-}
-
-fn count_aliases(set: &SelectionSet) -> usize {
-    set.items
-        .iter()
-        .map(|selection| match &selection.node {
-            Selection::Field(field) => {
-                usize::from(field.node.alias.is_some()) + count_aliases(&field.node.selection_set.node)
-            }
-            Selection::InlineFragment(fragment) => count_aliases(&fragment.node.selection_set.node),
-            Selection::FragmentSpread(_) => 0,
-        })
-        .sum()
 }
 
 #[cfg(test)]
