@@ -95,6 +95,7 @@ impl Batch {
                 user_id: Set(user_id),
                 name: Set(format!("{} {}", month.start.format("%B"), month.start.year())),
                 amount: Set(250_000),
+                currency: Set("USD".into()),
                 period: Set(BudgetPeriod::Monthly),
                 start_date: Set(month.start),
                 end_date: Set(month.end),
@@ -110,6 +111,7 @@ impl Batch {
                     budget_id: Set(budget_id),
                     name: Set((*name).to_owned()),
                     amount: Set(50_000),
+                    currency: Set("USD".into()),
                     color: Set(Some(format!("#{:02X}{:02X}{:02X}", 40 * c, 30 * b, 200))),
                     icon: Set(None),
                     created_at: Set(now),
@@ -140,6 +142,7 @@ impl Batch {
                 } else {
                     1_000 + i64::try_from(t * 37 % 9_000).unwrap_or(0)
                 }),
+                currency: Set("USD".into()),
                 search_text: Set(transactions::search_text(&description)),
                 description: Set(description),
                 transaction_date: Set(today - Duration::days(i64::try_from(t * 365 / 200).unwrap_or(0))),
@@ -158,6 +161,7 @@ impl Batch {
                 user_id: Set(user_id),
                 name: Set(format!("Goal {g}")),
                 target_amount: Set(100_000 * (g + 1)),
+                currency: Set("USD".into()),
                 current_amount: Set(25_000 * g),
                 target_date: Set(Some(today + Duration::days(90 * (g + 1)))),
                 status: Set(GoalStatus::Active),

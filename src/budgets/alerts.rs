@@ -36,6 +36,7 @@ struct Standing {
     category_amount: i64,
     category_spent: i64,
     budget_spent: i64,
+    currency: String,
 }
 
 /// The alerts `after` (the transaction as committed; `before`, its previous state when it was
@@ -85,6 +86,7 @@ pub async fn raised_by(
         threshold,
         spent,
         amount,
+        currency: standing.currency.clone(),
         transaction_id: after.id,
         raised_at: now,
     };
@@ -112,7 +114,7 @@ async fn standing(db: &DatabaseConnection, user_id: Uuid, category_id: Uuid) -> 
            JOIN budget_categories bc ON bc.id = t.budget_category_id \
            WHERE bc.budget_id = b.id AND ",
         spent_within_budget!(),
-        "), 0) AS BIGINT) \
+        "), 0) AS BIGINT), b.currency \
          FROM budget_categories c JOIN budgets b ON b.id = c.budget_id \
          WHERE c.user_id = ? AND c.id = ?"
     );
@@ -131,6 +133,7 @@ async fn standing(db: &DatabaseConnection, user_id: Uuid, category_id: Uuid) -> 
         category_amount: row.try_get_by_index(6)?,
         category_spent: row.try_get_by_index(7)?,
         budget_spent: row.try_get_by_index(8)?,
+        currency: row.try_get_by_index(9)?,
     }))
 }
 

@@ -12,7 +12,7 @@ use crate::{
     foundation::{
         db,
         error::{AppError, AppResult, FieldErrors},
-        money::Money,
+        money::{Currency, Money},
         ownership, validate,
     },
 };
@@ -43,11 +43,18 @@ pub async fn add(
     budget_id: Uuid,
     new: NewCategory,
 ) -> AppResult<budget_categories::Model> {
-    super::service::find(db, user_id, budget_id)
+    let budget = super::service::find(db, user_id, budget_id)
         .await?
         .ok_or(AppError::NotFound("budget"))?;
     let mut errors = FieldErrors::default();
-    let row = row(user_id, budget_id, new, "input", &mut errors);
+    let row = row(
+        user_id,
+        budget_id,
+        Currency::of(&budget.currency),
+        new,
+        "input",
+        &mut errors,
+    );
     let existing = Categories::find()
         .filter(budget_categories::Column::BudgetId.eq(budget_id))
         .count(db)
@@ -70,6 +77,8 @@ pub async fn update(
         .await?
         .ok_or(AppError::NotFound("budget category"))?;
     let mut errors = FieldErrors::default();
+    // A category's amounts are in its budget's currency.
+    let currency = Currency::of(&category.currency);
     let mut active = category.into_active_model();
     if let Some(name) = patch
         .name
@@ -79,9 +88,9 @@ pub async fn update(
     }
     if let Some(amount) = patch
         .amount
-        .and_then(|v| errors.take("input.amount", validate::positive(v)))
+        .and_then(|v| errors.take("input.amount", validate::positive(v, currency)))
     {
-        active.amount = Set(amount.minor());
+        active.amount = Set(amount);
     }
     if let Some(color) = patch.color {
         let color = color.map(|c| validate::color(&c)).transpose();
@@ -131,12 +140,13 @@ pub async fn of_budgets(
 pub(super) fn row(
     user_id: Uuid,
     budget_id: Uuid,
+    currency: Currency,
     new: NewCategory,
     prefix: &str,
     errors: &mut FieldErrors,
 ) -> Option<budget_categories::ActiveModel> {
     let name = errors.take(&format!("{prefix}.name"), validate::label(&new.name, NAME_MAX));
-    let amount = errors.take(&format!("{prefix}.amount"), validate::positive(new.amount));
+    let amount = errors.take(&format!("{prefix}.amount"), validate::positive(new.amount, currency));
     let color = errors.take(
         &format!("{prefix}.color"),
         new.color.map(|c| validate::color(&c)).transpose(),
@@ -148,7 +158,8 @@ pub(super) fn row(
         user_id: Set(user_id),
         budget_id: Set(budget_id),
         name: Set(name?),
-        amount: Set(amount?.minor()),
+        amount: Set(amount?),
+        currency: Set(currency.code().to_owned()),
         color: Set(color?),
         icon: Set(icon?),
         created_at: Set(now),

@@ -16,7 +16,7 @@ use crate::{
     foundation::{
         db,
         error::{AppResult, FieldErrors},
-        money::Money,
+        money::{Currency, Money},
         ownership,
         pagination::{Cursor, Keyset, Page, Paged, SortKey},
         validate,
@@ -29,6 +29,8 @@ pub const CURSOR_SCOPE: &str = "budgets";
 pub struct NewBudget {
     pub name: String,
     pub amount: Money,
+    /// ISO 4217 code; the caller's currency when omitted.
+    pub currency: Option<String>,
     pub period: BudgetPeriod,
     pub start_date: NaiveDate,
     pub end_date: NaiveDate,
@@ -60,8 +62,13 @@ pub async fn create(
     new: NewBudget,
 ) -> AppResult<budgets::Model> {
     let mut errors = FieldErrors::default();
+    let currency = match &new.currency {
+        Some(code) => errors.take("input.currency", Currency::parse(code)),
+        None => Some(Currency::of(&ownership::account(db, user_id).await?.currency)),
+    };
+    let currency = currency.unwrap_or(Currency::USD);
     let name = errors.take("input.name", validate::label(&new.name, NAME_MAX));
-    let amount = errors.take("input.amount", validate::positive(new.amount));
+    let amount = errors.take("input.amount", validate::positive(new.amount, currency));
     check_dates(new.start_date, new.end_date, &mut errors);
     if new.categories.is_empty() {
         errors.add("input.categories", "must contain at least one category");
@@ -78,7 +85,10 @@ pub async fn create(
         .categories
         .into_iter()
         .enumerate()
-        .filter_map(|(i, c)| categories::row(user_id, budget_id, c, &format!("input.categories.{i}"), &mut errors))
+        .filter_map(|(i, c)| {
+            let prefix = format!("input.categories.{i}");
+            categories::row(user_id, budget_id, currency, c, &prefix, &mut errors)
+        })
         .collect();
     errors.finish()?;
 
@@ -86,7 +96,8 @@ pub async fn create(
         id: Set(budget_id),
         user_id: Set(user_id),
         name: Set(name.unwrap_or_default()),
-        amount: Set(amount.map(Money::minor).unwrap_or_default()),
+        amount: Set(amount.unwrap_or_default()),
+        currency: Set(currency.code().to_owned()),
         period: Set(new.period),
         start_date: Set(new.start_date),
         end_date: Set(new.end_date),
@@ -107,6 +118,7 @@ pub async fn update(db: &DatabaseConnection, user_id: Uuid, id: Uuid, patch: Bud
     let start = patch.start_date.unwrap_or(budget.start_date);
     let end = patch.end_date.unwrap_or(budget.end_date);
     check_dates(start, end, &mut errors);
+    let currency = Currency::of(&budget.currency);
     let mut active = budget.into_active_model();
     if let Some(name) = patch
         .name
@@ -116,9 +128,9 @@ pub async fn update(db: &DatabaseConnection, user_id: Uuid, id: Uuid, patch: Bud
     }
     if let Some(amount) = patch
         .amount
-        .and_then(|v| errors.take("input.amount", validate::positive(v)))
+        .and_then(|v| errors.take("input.amount", validate::positive(v, currency)))
     {
-        active.amount = Set(amount.minor());
+        active.amount = Set(amount);
     }
     errors.finish()?;
     if let Some(period) = patch.period {

@@ -13,7 +13,7 @@ use crate::{
     },
     foundation::{
         error::AppError,
-        money::Money,
+        money::{Currency, Money},
         periods::{self, DateRange, Granularity},
     },
     goals::graphql::SavingsGoal,
@@ -31,6 +31,8 @@ const MAX_TREND_MONTHS: i32 = 24;
 /// The month's money in one place.
 #[derive(SimpleObject)]
 pub struct Overview {
+    /// ISO 4217 code of every amount here: the caller's reporting currency.
+    currency: String,
     /// Income in the month.
     total_income: Money,
     /// Expenses in the month.
@@ -60,7 +62,7 @@ pub enum InsightSeverity {
 }
 
 /// An observation about the month, worded for the user.
-pub struct Insight(insights::Insight);
+pub struct Insight(insights::Insight, Currency);
 
 /// An observation about the month, worded for the user.
 #[Object]
@@ -83,7 +85,7 @@ impl Insight {
     }
     /// The amount the insight is about.
     async fn amount(&self) -> Option<Money> {
-        self.0.amount.map(Money::from_db)
+        self.0.amount.map(|minor| self.1.amount(minor))
     }
     /// The category it is about, if any.
     async fn category(&self, ctx: &Context<'_>) -> Result<Option<BudgetCategory>> {
@@ -113,15 +115,17 @@ impl Dashboard {
             .await
             .extend()?;
         let standing = queries::standing(db, self.user.id, self.month).await.extend()?;
+        let currency = Currency::of(&self.user.currency);
         Ok(Overview {
-            total_income: Money::from_db(totals.income),
-            total_expenses: Money::from_db(totals.expenses),
-            net: Money::from_db(totals.net()),
+            currency: currency.code().to_owned(),
+            total_income: currency.amount(totals.income),
+            total_expenses: currency.amount(totals.expenses),
+            net: currency.amount(totals.net()),
             savings_rate: ratio(totals.net(), totals.income),
-            total_budgeted: Money::from_db(standing.budgeted),
-            total_spent_in_budgets: Money::from_db(standing.spent_in_budgets),
+            total_budgeted: currency.amount(standing.budgeted),
+            total_spent_in_budgets: currency.amount(standing.spent_in_budgets),
             active_goals: standing.active_goals,
-            total_saved: Money::from_db(standing.total_saved),
+            total_saved: currency.amount(standing.total_saved),
             achievement_points: standing.achievement_points,
         })
     }
@@ -149,7 +153,11 @@ impl Dashboard {
         let snapshot = service::snapshot(&self.db, &self.user, self.month, self.today)
             .await
             .extend()?;
-        Ok(insights::insights(&snapshot).into_iter().map(Insight).collect())
+        let currency = Currency::of(&self.user.currency);
+        Ok(insights::insights(&snapshot)
+            .into_iter()
+            .map(|insight| Insight(insight, currency))
+            .collect())
     }
     /// Income and expenses of the last `months` months (1 to 24), ending with this one.
     async fn trends(&self, #[graphql(default = 6)] months: i32) -> Result<Vec<PeriodTotal>> {
@@ -159,9 +167,17 @@ impl Dashboard {
             .ok_or_else(|| AppError::invalid("months", format!("must be between 1 and {MAX_TREND_MONTHS}")))
             .extend()?;
         let start = periods::trailing_months(self.month.start, count)[0].start;
-        trend(&self.db, self.user.id, start, self.month.end, Granularity::Month)
-            .await
-            .extend()
+        let currency = Currency::of(&self.user.currency);
+        trend(
+            &self.db,
+            self.user.id,
+            start,
+            self.month.end,
+            Granularity::Month,
+            currency,
+        )
+        .await
+        .extend()
     }
 }
 

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::{
     budgets::status::{Usage, usage},
-    foundation::money::{Money, display},
+    foundation::money::{Currency, display},
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -79,7 +79,8 @@ pub struct Snapshot {
 
 /// Every insight for the month, most severe first.
 pub fn insights(s: &Snapshot) -> Vec<Insight> {
-    let money = |minor: i64| display(Money::from_db(minor), &s.currency, &s.language);
+    let currency = Currency::of(&s.currency);
+    let money = |minor: i64| display(minor, currency, &s.language);
     let mut found = Vec::new();
 
     for c in &s.categories {

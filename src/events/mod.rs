@@ -57,6 +57,9 @@ pub struct BudgetAlert {
     pub threshold: i32,
     pub spent: i64,
     pub amount: i64,
+    /// ISO 4217 code of `spent` and `amount` (the budget's).
+    #[serde(default = "usd")]
+    pub currency: String,
     pub transaction_id: Uuid,
     pub raised_at: DateTime<Utc>,
 }
@@ -69,6 +72,9 @@ pub struct MilestoneReached {
     pub percent: i16,
     pub current_amount: i64,
     pub target_amount: i64,
+    /// ISO 4217 code of the amounts (the goal's).
+    #[serde(default = "usd")]
+    pub currency: String,
     pub reached_at: DateTime<Utc>,
 }
 
@@ -99,4 +105,9 @@ impl TransactionChange {
             changed_at: crate::foundation::db::now(),
         })
     }
+}
+
+/// What an event written before currencies were recorded in it is in.
+fn usd() -> String {
+    "USD".to_owned()
 }

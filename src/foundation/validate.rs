@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 
-use crate::foundation::money::Money;
+use crate::foundation::money::{Currency, Money};
 
 /// A display name: trimmed, 1 to `max` characters, no control characters.
 pub fn label(raw: &str, max: usize) -> Result<String, String> {
@@ -28,13 +28,18 @@ pub fn optional_label(raw: Option<String>, max: usize) -> Result<Option<String>,
     }
 }
 
-/// Budgets, categories, transactions and goal targets are strictly positive.
-pub fn positive(amount: Money) -> Result<Money, String> {
-    if amount.is_positive() {
-        Ok(amount)
-    } else {
-        Err("must be greater than 0".into())
+/// `amount` in minor units of `currency`: exact, within range, never rounded.
+pub fn amount(amount: Money, currency: Currency) -> Result<i64, String> {
+    currency.to_minor(amount).map_err(|e| e.to_string())
+}
+
+/// Budgets, categories, transactions and goal targets are strictly positive; in minor units
+/// of `currency`.
+pub fn positive(amount: Money, currency: Currency) -> Result<i64, String> {
+    if !amount.is_positive() {
+        return Err("must be greater than 0".into());
     }
+    self::amount(amount, currency)
 }
 
 /// `#RRGGBB`, stored upper-case.
@@ -73,9 +78,9 @@ mod tests {
 
     #[test]
     fn amounts_must_be_positive() {
-        assert!(positive("0.01".parse().expect("money")).is_ok());
-        assert!(positive("0".parse().expect("money")).is_err());
-        assert!(positive("-5".parse().expect("money")).is_err());
+        assert!(positive("0.01".parse().expect("money"), Currency::USD).is_ok());
+        assert!(positive("0".parse().expect("money"), Currency::USD).is_err());
+        assert!(positive("-5".parse().expect("money"), Currency::USD).is_err());
     }
 
     #[test]

@@ -18,7 +18,7 @@ use crate::{
     foundation::{
         db::{self, Attempt},
         error::{AppError, AppResult, FieldErrors},
-        money::{MAX_MINOR, Money},
+        money::{Currency, MAX_MINOR, Money},
         ownership,
         pagination::{Cursor, Keyset, Page, Paged, SortKey},
         validate,
@@ -39,15 +39,21 @@ pub async fn contribute(
     amount: Money,
     note: Option<String>,
 ) -> AppResult<savings_goals::Model> {
+    let goal = service::find(db, user_id, goal_id)
+        .await?
+        .ok_or(AppError::NotFound("savings goal"))?;
+    let currency = Currency::of(&goal.currency);
     let mut errors = FieldErrors::default();
-    if amount.minor() == 0 {
+    let amount = errors.take("input.amount", validate::amount(amount, currency));
+    if amount == Some(0) {
         errors.add("input.amount", "must not be 0");
     }
     let note = errors
         .take("input.note", validate::optional_label(note, NOTE_MAX))
         .flatten();
     errors.finish()?;
-    let (goal, reached) = db::retry(|| try_contribute(db, user_id, goal_id, amount.minor(), note.clone())).await?;
+    let amount = amount.unwrap_or_default();
+    let (goal, reached) = db::retry(|| try_contribute(db, user_id, goal_id, currency, amount, note.clone())).await?;
     service::announce_milestones(events, &goal, reached).await;
     crate::achievements::service::after_event(db, events, user_id).await;
     Ok(goal)
@@ -57,6 +63,7 @@ async fn try_contribute(
     db: &DatabaseConnection,
     user_id: Uuid,
     goal_id: Uuid,
+    currency: Currency,
     amount: i64,
     note: Option<String>,
 ) -> Result<(savings_goals::Model, Vec<goal_milestones::Model>), Attempt> {
@@ -77,13 +84,15 @@ async fn try_contribute(
             .await?
             .ok_or(AppError::NotFound("savings goal"))?;
         let message = if goal.current_amount + amount < 0 {
-            "would take the goal below zero"
+            "would take the goal below zero".to_owned()
         } else {
-            "would take the goal beyond 9999999999.99"
+            format!("would take the goal beyond {}", currency.amount(MAX_MINOR))
         };
         return Err(AppError::invalid("input.amount", message).into());
     }
-    ledger_row(user_id, goal_id, amount, note).insert(&txn).await?;
+    ledger_row(user_id, goal_id, currency, amount, note)
+        .insert(&txn)
+        .await?;
     let goal = service::find(&txn, user_id, goal_id)
         .await?
         .ok_or(AppError::NotFound("savings goal"))?;
@@ -135,6 +144,7 @@ fn contributions_of(user_id: Uuid, goal_id: Uuid) -> Select<Contributions> {
 pub(super) fn ledger_row(
     user_id: Uuid,
     goal_id: Uuid,
+    currency: Currency,
     amount: i64,
     note: Option<String>,
 ) -> goal_contributions::ActiveModel {
@@ -143,6 +153,7 @@ pub(super) fn ledger_row(
         user_id: Set(user_id),
         goal_id: Set(goal_id),
         amount: Set(amount),
+        currency: Set(currency.code().to_owned()),
         note: Set(note),
         created_at: Set(db::now()),
     }

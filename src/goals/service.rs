@@ -17,7 +17,7 @@ use crate::{
     foundation::{
         db,
         error::{AppResult, FieldErrors},
-        money::Money,
+        money::{Currency, Money},
         ownership,
         pagination::{Cursor, Keyset, Page, Paged, SortKey},
         validate,
@@ -31,6 +31,8 @@ pub const CURSOR_SCOPE: &str = "goals";
 pub struct NewGoal {
     pub name: String,
     pub target: Money,
+    /// ISO 4217 code; the caller's currency when omitted.
+    pub currency: Option<String>,
     pub target_date: Option<NaiveDate>,
     pub initial: Option<Money>,
 }
@@ -51,26 +53,37 @@ pub async fn create(
     new: NewGoal,
 ) -> AppResult<savings_goals::Model> {
     let mut errors = FieldErrors::default();
+    let currency = match &new.currency {
+        Some(code) => errors.take("input.currency", Currency::parse(code)),
+        None => Some(Currency::of(&ownership::account(db, user_id).await?.currency)),
+    };
+    let currency = currency.unwrap_or(Currency::USD);
     let name = errors.take("input.name", validate::label(&new.name, NAME_MAX));
-    let target = errors.take("input.targetAmount", validate::positive(new.target));
+    let target = errors.take("input.targetAmount", validate::positive(new.target, currency));
     if let Some(date) = new.target_date {
         errors.take("input.targetDate", not_past(date));
     }
     let initial = new.initial.unwrap_or(Money::ZERO);
-    if initial.is_negative() {
+    let initial = if initial.is_negative() {
         errors.add("input.initialAmount", "must not be negative");
-    }
+        0
+    } else {
+        errors
+            .take("input.initialAmount", validate::amount(initial, currency))
+            .unwrap_or_default()
+    };
     errors.finish()?;
-    let target = target.map(Money::minor).unwrap_or_default();
+    let target = target.unwrap_or_default();
     let now = db::now();
     let goal = savings_goals::ActiveModel {
         id: Set(Uuid::now_v7()),
         user_id: Set(user_id),
         name: Set(name.unwrap_or_default()),
         target_amount: Set(target),
-        current_amount: Set(initial.minor()),
+        current_amount: Set(initial),
+        currency: Set(currency.code().to_owned()),
         target_date: Set(new.target_date),
-        status: Set(if initial.minor() >= target {
+        status: Set(if initial >= target {
             GoalStatus::Completed
         } else {
             GoalStatus::Active
@@ -80,8 +93,8 @@ pub async fn create(
     };
     let txn = db.begin().await?;
     let goal = goal.insert(&txn).await?;
-    if initial.is_positive() {
-        contributions::ledger_row(user_id, goal.id, initial.minor(), Some("Initial amount".into()))
+    if initial > 0 {
+        contributions::ledger_row(user_id, goal.id, currency, initial, Some("Initial amount".into()))
             .insert(&txn)
             .await?;
     }
@@ -101,10 +114,10 @@ pub async fn update(
 ) -> AppResult<savings_goals::Model> {
     let goal = ownership::get::<Goals>(db, user_id, id).await?;
     let mut errors = FieldErrors::default();
+    let currency = Currency::of(&goal.currency);
     let target = patch
         .target
-        .and_then(|v| errors.take("input.targetAmount", validate::positive(v)))
-        .map(Money::minor);
+        .and_then(|v| errors.take("input.targetAmount", validate::positive(v, currency)));
     let target = target.unwrap_or(goal.target_amount);
     let status = errors.take(
         "input.status",
@@ -232,6 +245,7 @@ pub(super) async fn announce_milestones(
             percent: milestone.percent,
             current_amount: goal.current_amount,
             target_amount: goal.target_amount,
+            currency: goal.currency.clone(),
             reached_at: milestone.reached_at,
         })
     });

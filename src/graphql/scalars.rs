@@ -5,9 +5,10 @@ use chrono::{NaiveDate, SecondsFormat, Utc};
 
 use crate::foundation::money::Money;
 
-/// Exact money amount, serialized as a string with exactly two decimals: "1234.50". Input
-/// accepts a string or a JSON number; more than two decimals, NaN, or values beyond
-/// +/-9,999,999,999.99 are BAD_USER_INPUT, never rounded.
+/// Exact money amount, a string with exactly its currency's decimals: "1234.50" (USD),
+/// "1500" (JPY), "1.250" (KWD). Input accepts a string or a JSON number; more decimals than the
+/// amount's currency has, NaN, exponents, or more than 999,999,999,999 minor units are
+/// BAD_USER_INPUT, never rounded.
 #[Scalar(name = "Decimal")]
 impl ScalarType for Money {
     fn parse(value: Value) -> InputValueResult<Self> {
@@ -84,20 +85,28 @@ impl ScalarType for DateTime {
 mod tests {
     use super::*;
 
-    fn money(v: serde_json::Value) -> Option<String> {
-        Money::parse(Value::from_json(v).ok()?).ok().map(|m| m.to_string())
+    /// Parses a JSON value as the scalar and formats it in `currency`'s minor units.
+    fn money(v: serde_json::Value, currency: &str) -> Option<String> {
+        let currency = crate::foundation::money::Currency::parse(currency).ok()?;
+        let parsed = Money::parse(Value::from_json(v).ok()?).ok()?;
+        currency
+            .to_minor(parsed)
+            .ok()
+            .map(|minor| currency.amount(minor).to_string())
     }
 
     #[test]
     fn decimal_accepts_strings_and_json_numbers_exactly() {
-        assert_eq!(money(serde_json::json!("12.50")).as_deref(), Some("12.50"));
-        assert_eq!(money(serde_json::json!(12.5)).as_deref(), Some("12.50"));
-        assert_eq!(money(serde_json::json!(7)).as_deref(), Some("7.00"));
-        assert_eq!(money(serde_json::json!(0.1)).as_deref(), Some("0.10"));
-        assert_eq!(money(serde_json::json!(0.001)), None);
-        assert_eq!(money(serde_json::json!(1e300)), None);
-        assert_eq!(money(serde_json::json!(true)), None);
-        assert_eq!(money(serde_json::json!("NaN")), None);
+        assert_eq!(money(serde_json::json!("12.50"), "USD").as_deref(), Some("12.50"));
+        assert_eq!(money(serde_json::json!(12.5), "USD").as_deref(), Some("12.50"));
+        assert_eq!(money(serde_json::json!(7), "USD").as_deref(), Some("7.00"));
+        assert_eq!(money(serde_json::json!(0.1), "USD").as_deref(), Some("0.10"));
+        assert_eq!(money(serde_json::json!(1500), "JPY").as_deref(), Some("1500"));
+        assert_eq!(money(serde_json::json!("1.25"), "KWD").as_deref(), Some("1.250"));
+        assert_eq!(money(serde_json::json!(0.001), "USD"), None);
+        assert_eq!(money(serde_json::json!(1e300), "USD"), None);
+        assert_eq!(money(serde_json::json!(true), "USD"), None);
+        assert_eq!(money(serde_json::json!("NaN"), "USD"), None);
     }
 
     #[test]

@@ -4,7 +4,10 @@
 use chrono::NaiveDate;
 
 use crate::foundation::entities::transactions::TransactionType;
-use crate::foundation::{money::Money, validate};
+use crate::foundation::{
+    money::{Currency, Money},
+    validate,
+};
 
 pub const HEADER: [&str; 5] = ["date", "description", "amount", "type", "category"];
 pub const MAX_BYTES: usize = 8 * 1024 * 1024;
@@ -17,7 +20,8 @@ pub struct Row {
     pub line: u64,
     pub date: NaiveDate,
     pub description: String,
-    pub amount: Money,
+    /// Minor units of the import's currency.
+    pub amount: i64,
     pub kind: TransactionType,
     pub category: Option<String>,
 }
@@ -55,10 +59,15 @@ impl std::fmt::Display for FileError {
 }
 
 /// Reads a whole file: valid rows and every bad line, or why the file cannot be read.
-/// `known_category` says whether a category name exists, so a line's message names every
+/// Amounts are read in `currency`. `known_category` says whether a category name exists, so
+/// a line's message names every
 /// bad column at once. Accepts a UTF-8 BOM, CRLF line ends, quoted fields, columns in any
 /// order, extra columns (ignored) and blank lines.
-pub fn read(data: &str, known_category: impl Fn(&str) -> bool) -> Result<(Vec<Row>, Vec<LineError>), FileError> {
+pub fn read(
+    data: &str,
+    currency: Currency,
+    known_category: impl Fn(&str) -> bool,
+) -> Result<(Vec<Row>, Vec<LineError>), FileError> {
     if data.len() > MAX_BYTES {
         return Err(FileError::TooLarge);
     }
@@ -127,7 +136,7 @@ pub fn read(data: &str, known_category: impl Fn(&str) -> bool) -> Result<(Vec<Ro
             cell(columns[3]),
             cell(columns[4]),
         ];
-        match row(line, cells, &known_category) {
+        match row(line, cells, currency, &known_category) {
             Ok(row) => rows.push(row),
             Err(message) => errors.push(LineError { line, message }),
         }
@@ -139,6 +148,7 @@ pub fn read(data: &str, known_category: impl Fn(&str) -> bool) -> Result<(Vec<Ro
 fn row(
     line: u64,
     [date, description, amount, kind, category]: [String; 5],
+    currency: Currency,
     known_category: &impl Fn(&str) -> bool,
 ) -> Result<Row, String> {
     let mut problems = Vec::new();
@@ -155,7 +165,7 @@ fn row(
     let amount = amount
         .parse::<Money>()
         .map_err(|e| e.to_string())
-        .and_then(validate::positive)
+        .and_then(|amount| validate::positive(amount, currency))
         .map_err(|e| problems.push(format!("amount: {e}")))
         .ok();
     let kind = match kind.to_ascii_lowercase().as_str() {
@@ -232,11 +242,11 @@ mod tests {
     #[test]
     fn reads_quotes_bom_crlf_extra_columns_and_any_order() {
         let data = "\u{feff}Type,Amount,Date,Description,Notes,Category\r\nexpense,12.50,2026-11-01,\"Coffee, large\",x,Food\r\nINCOME,1000,2026-11-02,\"Salary \"\"Nov\"\"\",,\r\n\r\n";
-        let (rows, errors) = read(data, |_| true).expect("readable");
+        let (rows, errors) = read(data, Currency::USD, |_| true).expect("readable");
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].description, "Coffee, large");
-        assert_eq!(rows[0].amount.to_string(), "12.50");
+        assert_eq!(rows[0].amount, 1250);
         assert_eq!(rows[0].category.as_deref(), Some("Food"));
         assert_eq!(rows[0].line, 2, "CRLF files count lines like LF files");
         assert_eq!(rows[1].line, 3);
@@ -248,7 +258,7 @@ mod tests {
     #[test]
     fn every_bad_line_is_reported_with_its_number() {
         let data = "date,description,amount,type\n2026-11-01,ok,1.00,expense\n2026-13-01,bad date,1.00,expense\n2026-11-02,,0.001,refund\n2026-11-03,fine,2.00,income\n";
-        let (rows, errors) = read(data, |_| true).expect("readable");
+        let (rows, errors) = read(data, Currency::USD, |_| true).expect("readable");
         assert_eq!(rows.len(), 2);
         assert_eq!(errors.len(), 2);
         assert_eq!(
@@ -271,7 +281,7 @@ mod tests {
             "date,description,amount,type\n2026-11-01,a,1.00,expense\n\n\nx,b,1.00,expense\n",
             "date,description,amount,type\r\n2026-11-01,a,1.00,expense\r\n\r\n\r\nx,b,1.00,expense\r\n",
         ] {
-            let (_, errors) = read(data, |_| true).expect("readable");
+            let (_, errors) = read(data, Currency::USD, |_| true).expect("readable");
             assert_eq!(errors[0].line, 5, "{data:?}");
         }
     }
@@ -279,7 +289,7 @@ mod tests {
     #[test]
     fn an_unknown_category_is_reported_with_the_other_problems() {
         let data = "date,description,amount,type,category\n2026-11-03,Trip,1.001,expense,Travel\n2026-11-03,Food,1.00,expense,food\n";
-        let (rows, errors) = read(data, |name| name.eq_ignore_ascii_case("food")).expect("readable");
+        let (rows, errors) = read(data, Currency::USD, |name| name.eq_ignore_ascii_case("food")).expect("readable");
         assert_eq!(rows.len(), 1);
         assert_eq!(
             errors[0].message,
@@ -290,7 +300,7 @@ mod tests {
     #[test]
     fn line_numbers_count_physical_lines() {
         let data = "date,description,amount,type,notes\r\n2026-11-01,a,1.00,expense,\"two\r\nlines\"\r\n2026-11-01,x,bad,expense,\r\n";
-        let (rows, errors) = read(data, |_| true).expect("readable");
+        let (rows, errors) = read(data, Currency::USD, |_| true).expect("readable");
         assert_eq!(rows[0].line, 2);
         assert_eq!(errors[0].line, 4, "the quoted line break counts");
     }
@@ -298,15 +308,21 @@ mod tests {
     #[test]
     fn a_file_without_the_required_columns_or_too_big_is_refused() {
         assert_eq!(
-            read("date,amount\n", |_| true),
+            read("date,amount\n", Currency::USD, |_| true),
             Err(FileError::MissingColumns(vec!["description", "type"]))
         );
-        assert_eq!(read(&"x".repeat(MAX_BYTES + 1), |_| true), Err(FileError::TooLarge));
+        assert_eq!(
+            read(&"x".repeat(MAX_BYTES + 1), Currency::USD, |_| true),
+            Err(FileError::TooLarge)
+        );
         let many = format!(
             "date,description,amount,type\n{}",
             "2026-11-01,a,1.00,expense\n".repeat(MAX_ROWS + 1)
         );
-        assert_eq!(read(&many, |_| true).map(|_| ()), Err(FileError::TooManyRows));
+        assert_eq!(
+            read(&many, Currency::USD, |_| true).map(|_| ()),
+            Err(FileError::TooManyRows)
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::foundation::entities::transactions::{self, Column, Entity as Transact
 use crate::{
     foundation::{
         error::{AppError, AppResult},
-        money::Money,
+        money::Currency,
         pagination::{Direction, Keyset, Page, Paged, SortKey},
     },
     interchange::csv_format,
@@ -72,7 +72,7 @@ pub fn csv_text(rows: &Paged<transactions::Model>, names: &HashMap<Uuid, String>
             .write_record(csv_format::cells(
                 t.transaction_date,
                 &t.description,
-                Money::from_db(t.amount),
+                Currency::of(&t.currency).amount(t.amount),
                 t.kind,
                 category,
             ))
@@ -116,7 +116,7 @@ pub async fn export(
             ExportFormat::Json => json_rows.extend(page.items.iter().map(|(_, t)| {
                 let kind = if t.kind == TransactionType::Income { "income" } else { "expense" };
                 let category = t.budget_category_id.and_then(|id| names.get(&id));
-                json!({ "date": t.transaction_date, "description": t.description, "amount": Money::from_db(t.amount).to_string(), "type": kind, "category": category })
+                json!({ "date": t.transaction_date, "description": t.description, "amount": Currency::of(&t.currency).amount(t.amount).to_string(), "type": kind, "category": category })
             })),
         }
         if !page.has_next_page {

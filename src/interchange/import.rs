@@ -16,6 +16,7 @@ use crate::{
     foundation::{
         db,
         error::{AppError, AppResult},
+        money::Currency,
         ownership,
     },
     interchange::csv_format::{self, LineError, Row},
@@ -44,7 +45,9 @@ pub async fn import_csv(
     dry_run: bool,
 ) -> AppResult<ImportOutcome> {
     let categories = CategoryIndex::load(db, user_id).await?;
-    let (rows, mut errors) = csv_format::read(data, |name| categories.knows(name))
+    // Until accounts carry their own currency, an import is in the caller's.
+    let currency = Currency::of(&ownership::account(db, user_id).await?.currency);
+    let (rows, mut errors) = csv_format::read(data, currency, |name| categories.knows(name))
         .map_err(|e| AppError::invalid("input.data", e.to_string()))?;
     let resolved: Vec<(Row, Option<Uuid>)> = rows
         .into_iter()
@@ -94,7 +97,8 @@ pub async fn import_csv(
             id: Set(Uuid::now_v7()),
             user_id: Set(user_id),
             budget_category_id: Set(*category_id),
-            amount: Set(row.amount.minor()),
+            amount: Set(row.amount),
+            currency: Set(currency.code().to_owned()),
             // insert_many skips before_save, so the search text is set here.
             search_text: Set(transactions::search_text(&row.description)),
             description: Set(row.description.clone()),
@@ -124,7 +128,7 @@ impl Key {
     fn of(row: &Row) -> Self {
         Key {
             date: row.date,
-            amount: row.amount.minor(),
+            amount: row.amount,
             description: row.description.clone(),
             kind: row.kind,
         }

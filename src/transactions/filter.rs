@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, QueryFilter, Select,
-    sea_query::{LikeExpr, Query},
+    sea_query::{Expr, LikeExpr, Query},
 };
 use uuid::Uuid;
 
@@ -12,7 +12,7 @@ use crate::foundation::entities::budget_categories;
 use crate::foundation::entities::transactions::{Column, Entity as Transactions, TransactionType};
 use crate::foundation::{
     error::{AppResult, FieldErrors},
-    money::Money,
+    money::{self, Money},
 };
 
 const SEARCH_MAX: usize = 100;
@@ -95,11 +95,14 @@ pub fn condition(user_id: Uuid, filter: &TransactionFilter) -> Condition {
         let pattern = LikeExpr::new(format!("%{escaped}%")).escape('\\');
         all = all.add(Column::SearchText.like(pattern));
     }
+    // Bounds are values, compared with each transaction in its own currency's minor units. The
+    // bound is an integer computed here, written into the SQL as a literal.
+    let scaled = || money::ten_thousandths_sql("transactions.amount", "transactions.currency");
     if let Some(min) = filter.min_amount {
-        all = all.add(Column::Amount.gte(min.minor()));
+        all = all.add(Expr::cust(format!("{} >= {}", scaled(), min.ten_thousandths())));
     }
     if let Some(max) = filter.max_amount {
-        all = all.add(Column::Amount.lte(max.minor()));
+        all = all.add(Expr::cust(format!("{} <= {}", scaled(), max.ten_thousandths())));
     }
     all
 }

@@ -11,7 +11,7 @@ use crate::{
     foundation::{
         db,
         error::{AppResult, FieldErrors},
-        money::Money,
+        money::{Currency, Money},
         ownership,
         pagination::{
             Cursor, Keyset, Page, Paged, SortKey, TRANSACTIONS_BY_AMOUNT, TRANSACTIONS_BY_CREATION,
@@ -84,7 +84,9 @@ pub async fn create(
     new: NewTransaction,
 ) -> AppResult<transactions::Model> {
     let mut errors = FieldErrors::default();
-    let amount = errors.take("input.amount", validate::positive(new.amount));
+    // Until accounts carry their own currency, a transaction is in the caller's.
+    let currency = Currency::of(&ownership::account(db, user_id).await?.currency);
+    let amount = errors.take("input.amount", validate::positive(new.amount, currency));
     let description = errors.take("input.description", validate::label(&new.description, DESCRIPTION_MAX));
     errors.take("input.transactionDate", validate::plausible_date(new.transaction_date));
     if let Some(category_id) = new.category_id {
@@ -96,7 +98,8 @@ pub async fn create(
         id: Set(Uuid::now_v7()),
         user_id: Set(user_id),
         budget_category_id: Set(new.category_id),
-        amount: Set(amount.map(Money::minor).unwrap_or_default()),
+        amount: Set(amount.unwrap_or_default()),
+        currency: Set(currency.code().to_owned()),
         description: Set(description.unwrap_or_default()),
         transaction_date: Set(new.transaction_date),
         kind: Set(new.kind),
@@ -120,12 +123,13 @@ pub async fn update(
 ) -> AppResult<transactions::Model> {
     let before = ownership::get::<Transactions>(db, user_id, id).await?;
     let mut errors = FieldErrors::default();
+    let currency = Currency::of(&before.currency);
     let mut active = before.clone().into_active_model();
     if let Some(amount) = patch
         .amount
-        .and_then(|v| errors.take("input.amount", validate::positive(v)))
+        .and_then(|v| errors.take("input.amount", validate::positive(v, currency)))
     {
-        active.amount = Set(amount.minor());
+        active.amount = Set(amount);
     }
     if let Some(text) = patch
         .description

@@ -4,7 +4,7 @@ use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, Resu
 
 use crate::foundation::entities::users as rows;
 use crate::{
-    foundation::money::Money,
+    foundation::money::{Currency, Money},
     graphql::{ContextExt, scalars::DateTime},
     users::service::{self, FinancialPatch, PreferencesPatch, ProfilePatch},
 };
@@ -92,7 +92,8 @@ pub struct User {
 
 impl From<rows::Model> for User {
     fn from(m: rows::Model) -> Self {
-        let money = |minor: Option<i64>| minor.and_then(|v| Money::from_minor(v).ok());
+        let currency = Currency::of(&m.currency);
+        let money = |minor: Option<i64>| minor.map(|v| currency.amount(v));
         User {
             id: ID(m.id.to_string()),
             email: m.email,

@@ -8,7 +8,7 @@ use crate::foundation::entities::users::{self, Entity as Users, RiskTolerance};
 use crate::{
     foundation::{
         error::{AppError, AppResult, FieldErrors},
-        money::Money,
+        money::{Currency, Money},
         ownership,
     },
     users::{password, validate},
@@ -72,12 +72,13 @@ pub fn apply_settings(
     fin: FinancialPatch,
     errors: &mut FieldErrors,
 ) {
-    if let Some(v) = prefs
+    // The reporting currency: income and savings targets are amounts in it.
+    let old_currency = Currency::of(stored(&user.currency).map_or("USD", String::as_str));
+    let currency = prefs
         .currency
         .and_then(|v| errors.take("input.preferences.currency", validate::currency(&v)))
-    {
-        user.currency = Set(v);
-    }
+        .unwrap_or(old_currency);
+    user.currency = Set(currency.code().to_owned());
     if let Some(v) = prefs
         .language
         .and_then(|v| errors.take("input.preferences.language", validate::language(&v)))
@@ -90,26 +91,49 @@ pub fn apply_settings(
     {
         user.timezone = Set(v);
     }
-    let mut amount = |field: &str, value: Option<Money>| -> Option<Option<i64>> {
-        match value {
-            None => Some(None),
-            Some(m) => errors.take(field, validate::non_negative(m)).map(|m| Some(m.minor())),
+    // A new amount is read in the new currency; one kept is rescaled to it, which fails only
+    // when the new currency has too few decimals for it.
+    let mut amount = |field: &str, patch: Option<Option<Money>>, kept: Option<i64>| -> Option<Option<i64>> {
+        match patch {
+            Some(None) => Some(None),
+            Some(Some(m)) => errors.take(field, validate::non_negative(m, currency)).map(Some),
+            None if currency == old_currency => None,
+            None => {
+                let rescaled = kept.map(|minor| {
+                    currency.rescale_from(minor, old_currency).ok_or_else(|| {
+                        format!("does not fit {currency}'s decimals; set it again with the new currency")
+                    })
+                });
+                errors.take(field, rescaled.transpose())
+            }
         }
     };
-    if let Some(v) = fin
-        .monthly_income
-        .and_then(|v| amount("input.financialSettings.monthlyIncome", v))
-    {
+    let income = amount(
+        "input.financialSettings.monthlyIncome",
+        fin.monthly_income,
+        stored(&user.monthly_income).copied().flatten(),
+    );
+    if let Some(v) = income {
         user.monthly_income = Set(v);
     }
-    if let Some(v) = fin
-        .savings_goal
-        .and_then(|v| amount("input.financialSettings.savingsGoal", v))
-    {
+    let savings = amount(
+        "input.financialSettings.savingsGoal",
+        fin.savings_goal,
+        stored(&user.savings_goal).copied().flatten(),
+    );
+    if let Some(v) = savings {
         user.savings_goal = Set(v);
     }
     if let Some(v) = fin.risk_tolerance {
         user.risk_tolerance = Set(v);
+    }
+}
+
+/// The value an active model holds (set or loaded), if any.
+fn stored<V: Into<sea_orm::Value>>(value: &sea_orm::ActiveValue<V>) -> Option<&V> {
+    match value {
+        sea_orm::ActiveValue::Set(v) | sea_orm::ActiveValue::Unchanged(v) => Some(v),
+        sea_orm::ActiveValue::NotSet => None,
     }
 }
 

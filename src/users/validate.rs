@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use email_address::EmailAddress;
 
-use crate::foundation::money::Money;
+use crate::foundation::money::{Currency, Money};
 
 pub const PASSWORD_MIN_CHARS: usize = 8;
 pub const PASSWORD_MAX_CHARS: usize = 128;
@@ -65,13 +65,8 @@ pub fn name(raw: &str) -> Result<String, String> {
 }
 
 /// ISO 4217 code such as "USD", upper-cased.
-pub fn currency(raw: &str) -> Result<String, String> {
-    let code = raw.trim().to_ascii_uppercase();
-    if code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase()) {
-        Ok(code)
-    } else {
-        Err("must be a three-letter ISO 4217 code such as \"USD\"".into())
-    }
+pub fn currency(raw: &str) -> Result<Currency, String> {
+    Currency::parse(raw)
 }
 
 /// BCP 47 language tag such as "en" or "pt-BR".
@@ -96,13 +91,12 @@ pub fn timezone(raw: &str) -> Result<String, String> {
         .map_err(|_| "must be an IANA time zone such as \"Europe/Berlin\"".into())
 }
 
-/// Income and savings targets cannot be negative.
-pub fn non_negative(amount: Money) -> Result<Money, String> {
+/// Income and savings targets cannot be negative; in minor units of `currency`.
+pub fn non_negative(amount: Money, currency: Currency) -> Result<i64, String> {
     if amount.is_negative() {
-        Err("must not be negative".into())
-    } else {
-        Ok(amount)
+        return Err("must not be negative".into());
     }
+    currency.to_minor(amount).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
@@ -154,7 +148,8 @@ mod tests {
 
     #[test]
     fn preferences_are_checked() {
-        assert_eq!(currency("eur").as_deref(), Ok("EUR"));
+        assert_eq!(currency("eur").map(|c| c.code().to_owned()).as_deref(), Ok("EUR"));
+        assert!(currency("XYZ").is_err(), "not an ISO 4217 code");
         assert!(currency("EURO").is_err());
         assert!(currency("E1R").is_err());
         assert_eq!(language("pt-BR").as_deref(), Ok("pt-BR"));
@@ -166,7 +161,7 @@ mod tests {
 
     #[test]
     fn financial_amounts_cannot_be_negative() {
-        assert!(non_negative("-1.00".parse().expect("money")).is_err());
-        assert!(non_negative("0".parse().expect("money")).is_ok());
+        assert!(non_negative("-1.00".parse().expect("money"), Currency::USD).is_err());
+        assert!(non_negative("0".parse().expect("money"), Currency::USD).is_ok());
     }
 }

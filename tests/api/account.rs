@@ -79,6 +79,7 @@ async fn own_one_of_everything(app: &TestApp, user_id: Uuid) {
     let budget = budgets::ActiveModel {
         id: Set(Uuid::now_v7()),
         user_id: Set(user_id),
+        currency: Set("USD".into()),
         name: Set("Monthly".into()),
         amount: Set(100_000),
         period: Set(BudgetPeriod::Monthly),
@@ -93,6 +94,7 @@ async fn own_one_of_everything(app: &TestApp, user_id: Uuid) {
     let category = budget_categories::ActiveModel {
         id: Set(Uuid::now_v7()),
         user_id: Set(user_id),
+        currency: Set("USD".into()),
         budget_id: Set(budget.id),
         name: Set("Food".into()),
         amount: Set(50_000),
@@ -107,6 +109,7 @@ async fn own_one_of_everything(app: &TestApp, user_id: Uuid) {
     transactions::ActiveModel {
         id: Set(Uuid::now_v7()),
         user_id: Set(user_id),
+        currency: Set("USD".into()),
         budget_category_id: Set(Some(category.id)),
         amount: Set(1_250),
         description: Set("Lunch".into()),
@@ -122,6 +125,7 @@ async fn own_one_of_everything(app: &TestApp, user_id: Uuid) {
     let goal = savings_goals::ActiveModel {
         id: Set(Uuid::now_v7()),
         user_id: Set(user_id),
+        currency: Set("USD".into()),
         name: Set("Bike".into()),
         target_amount: Set(80_000),
         current_amount: Set(1_000),
@@ -136,6 +140,7 @@ async fn own_one_of_everything(app: &TestApp, user_id: Uuid) {
     goal_contributions::ActiveModel {
         id: Set(Uuid::now_v7()),
         user_id: Set(user_id),
+        currency: Set("USD".into()),
         goal_id: Set(goal.id),
         amount: Set(1_000),
         note: Set(None),

@@ -137,6 +137,7 @@ async fn insert_budget(
     let budget = budgets::ActiveModel {
         id: Set(Uuid::now_v7()),
         user_id: Set(user_id),
+        currency: Set("USD".into()),
         name: Set("Past month".into()),
         amount: Set(categories.iter().map(|(_, amount)| amount).sum()),
         period: Set(period),
@@ -153,6 +154,7 @@ async fn insert_budget(
         let category = budget_categories::ActiveModel {
             id: Set(Uuid::now_v7()),
             user_id: Set(user_id),
+            currency: Set("USD".into()),
             budget_id: Set(budget.id),
             name: Set((*name).into()),
             amount: Set(*amount),
@@ -180,6 +182,7 @@ fn transaction_row(
     transactions::ActiveModel {
         id: Set(Uuid::now_v7()),
         user_id: Set(user_id),
+        currency: Set("USD".into()),
         budget_category_id: Set(category),
         amount: Set(amount),
         description: Set("Inserted".into()),

@@ -32,6 +32,7 @@ async fn user_with(app: &TestApp, budgets: usize) -> String {
                 transactions::ActiveModel {
                     id: Set(Uuid::now_v7()),
                     user_id: Set(user_id),
+                    currency: Set("USD".into()),
                     budget_category_id: Set(Some(category_id)),
                     amount: Set(1_000),
                     description: Set("Expense".into()),

@@ -120,6 +120,7 @@ async fn insert(app: &TestApp, who: &Person, t: &Tx, description: &str) {
     transactions::ActiveModel {
         id: Set(t.id),
         user_id: Set(who.id),
+        currency: Set("USD".into()),
         budget_category_id: Set(t.category),
         amount: Set(t.cents),
         description: Set(description.to_owned()),
@@ -895,6 +896,7 @@ async fn insert_goal(
     let goal = savings_goals::ActiveModel {
         id: Set(Uuid::now_v7()),
         user_id: Set(who.id),
+        currency: Set("USD".into()),
         name: Set(name.to_owned()),
         target_amount: Set(target),
         current_amount: Set(current),

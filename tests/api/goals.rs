@@ -821,6 +821,7 @@ async fn insert_old_goal(
     let goal = savings_goals::ActiveModel {
         id: Set(Uuid::now_v7()),
         user_id: Set(Uuid::parse_str(user_id).expect("user id")),
+        currency: Set("USD".into()),
         name: Set("Old".into()),
         target_amount: Set(target),
         current_amount: Set(current),

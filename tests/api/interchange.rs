@@ -1309,7 +1309,7 @@ async fn the_download_is_the_csv_export_as_an_attachment_with_the_same_filters()
         (vec![("from", "yesterday")], "from"),
         (vec![("to", "2026-13-01")], "to"),
         (vec![("type", "REFUND")], "type"),
-        (vec![("minAmount", "1.001")], "minAmount"),
+        (vec![("minAmount", "1.00001")], "minAmount"),
         (vec![("maxAmount", "lots")], "maxAmount"),
         (vec![("from", "2026-11-05"), ("to", "2026-11-01")], "filter.to"),
         (vec![("uncategorized", "maybe")], "query"),

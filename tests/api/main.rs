@@ -9,6 +9,7 @@ mod batching;
 mod bench_seed;
 mod budgets;
 mod cli;
+mod currencies;
 mod dashboard;
 mod expected;
 mod goals;

@@ -232,6 +232,7 @@ async fn insert(app: &TestApp, user_id: Uuid, t: &Tx) {
     transactions::ActiveModel {
         id: Set(t.id),
         user_id: Set(user_id),
+        currency: Set("USD".into()),
         budget_category_id: Set(t.category.as_deref().map(|c| Uuid::parse_str(c).expect("category id"))),
         amount: Set(t.cents),
         description: Set(t.description.clone()),

@@ -141,7 +141,7 @@ fn classify(error: &mut ServerError) {
 fn explain(reason: &str) -> String {
     match reason {
         r#"expected type "Decimal""# => {
-            "must be an amount with at most two decimal places between -9999999999.99 and 9999999999.99, such as \"12.50\"".into()
+            "must be a decimal amount such as \"12.50\", with at most four decimal places (the currency's decide how many are kept)".into()
         }
         r#"expected type "Date""# => "must be a date in YYYY-MM-DD form".into(),
         r#"expected type "DateTime""# => "must be an RFC 3339 instant".into(),

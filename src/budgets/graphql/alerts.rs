@@ -6,7 +6,10 @@ use futures_util::Stream;
 use crate::{
     budgets::status,
     events::{AlertScope, BudgetAlert as Alert, Event, graphql::feed},
-    foundation::{ids, money::Money},
+    foundation::{
+        ids,
+        money::{Currency, Money},
+    },
     graphql::scalars::DateTime,
 };
 
@@ -55,11 +58,15 @@ impl BudgetAlert {
     }
     /// Spent against the budget or category after the change.
     async fn spent(&self) -> Money {
-        Money::from_db(self.0.spent)
+        Currency::of(&self.0.currency).amount(self.0.spent)
+    }
+    /// ISO 4217 code of spent and amount (the budget's currency).
+    async fn currency(&self) -> &str {
+        &self.0.currency
     }
     /// The budget's or category's amount.
     async fn amount(&self) -> Money {
-        Money::from_db(self.0.amount)
+        Currency::of(&self.0.currency).amount(self.0.amount)
     }
     /// Spent as a percentage of the amount, two decimals.
     async fn percent_used(&self) -> f64 {

@@ -9,7 +9,11 @@ use crate::{
         loader::{BudgetSpent, CategoriesOfBudget},
         status::{self, Usage},
     },
-    foundation::{error::AppError, ids, money::Money},
+    foundation::{
+        error::AppError,
+        ids,
+        money::{Currency, Money},
+    },
     graphql::{
         ContextExt,
         scalars::{Date, DateTime},
@@ -78,7 +82,11 @@ impl Budget {
     }
     /// The total planned.
     async fn amount(&self) -> Money {
-        Money::from_db(self.0.amount)
+        self.money(self.0.amount)
+    }
+    /// ISO 4217 code of every amount of the budget.
+    async fn currency(&self) -> &str {
+        &self.0.currency
     }
     /// How often the budget repeats.
     async fn period(&self) -> BudgetPeriod {
@@ -105,13 +113,13 @@ impl Budget {
     }
     /// Expenses in its categories dated within [startDate, endDate].
     async fn spent(&self, ctx: &Context<'_>) -> Result<Money> {
-        self.spent_minor(ctx).await.map(Money::from_db).extend()
+        self.spent_minor(ctx).await.map(|spent| self.money(spent)).extend()
     }
     /// amount - spent; negative when over budget.
     async fn remaining(&self, ctx: &Context<'_>) -> Result<Money> {
         self.spent_minor(ctx)
             .await
-            .map(|spent| Money::from_db(self.0.amount - spent))
+            .map(|spent| self.money(self.0.amount - spent))
             .extend()
     }
     /// spent / amount in percent, two decimals.
@@ -139,6 +147,11 @@ impl Budget {
 }
 
 impl Budget {
+    /// Minor units of this budget's currency as its amount.
+    fn money(&self, minor: i64) -> Money {
+        Currency::of(&self.0.currency).amount(minor)
+    }
+
     async fn spent_minor(&self, ctx: &Context<'_>) -> Result<i64, AppError> {
         Ok(ctx.loaders()?.get(BudgetSpent).load_one(self.0.id).await?.unwrap_or(0))
     }

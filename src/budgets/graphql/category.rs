@@ -14,7 +14,7 @@ use crate::{
     foundation::{
         error::AppError,
         ids,
-        money::Money,
+        money::{Currency, Money},
         pagination::{PageArgs, TRANSACTIONS_BY_DATE},
     },
     graphql::{
@@ -41,7 +41,11 @@ impl BudgetCategory {
     }
     /// The amount planned for this category.
     async fn amount(&self) -> Money {
-        Money::from_db(self.0.amount)
+        self.money(self.0.amount)
+    }
+    /// ISO 4217 code of every amount of the category (its budget's).
+    async fn currency(&self) -> &str {
+        &self.0.currency
     }
     /// "#RRGGBB".
     async fn color(&self) -> Option<&str> {
@@ -64,13 +68,13 @@ impl BudgetCategory {
     }
     /// Expenses in this category dated within its budget's range.
     async fn spent(&self, ctx: &Context<'_>) -> Result<Money> {
-        self.spent_minor(ctx).await.map(Money::from_db).extend()
+        self.spent_minor(ctx).await.map(|spent| self.money(spent)).extend()
     }
     /// amount - spent; negative when over.
     async fn remaining(&self, ctx: &Context<'_>) -> Result<Money> {
         self.spent_minor(ctx)
             .await
-            .map(|spent| Money::from_db(self.0.amount - spent))
+            .map(|spent| self.money(self.0.amount - spent))
             .extend()
     }
     /// spent / amount in percent, two decimals.
@@ -117,6 +121,11 @@ impl BudgetCategory {
 }
 
 impl BudgetCategory {
+    /// Minor units of this category's currency as its amount.
+    fn money(&self, minor: i64) -> Money {
+        Currency::of(&self.0.currency).amount(minor)
+    }
+
     /// The caller's category `id`, if any, through the request's loader: one statement for
     /// every category a response names.
     pub async fn load(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<BudgetCategory>> {

@@ -42,8 +42,10 @@ impl From<BudgetCategoryInput> for NewCategory {
 pub struct CreateBudgetInput {
     /// 1 to 100 characters.
     name: String,
-    /// Greater than 0.
+    /// Greater than 0, with at most the currency's decimals.
     amount: Money,
+    /// ISO 4217 code of the budget's amounts, e.g. "EUR"; the caller's currency by default.
+    currency: Option<String>,
     /// How often the budget repeats.
     period: BudgetPeriod,
     /// First day covered.
@@ -94,6 +96,7 @@ impl BudgetsMutation {
         let new = NewBudget {
             name: input.name,
             amount: input.amount,
+            currency: input.currency,
             period: input.period.into(),
             start_date: input.start_date.0,
             end_date: input.end_date.0,

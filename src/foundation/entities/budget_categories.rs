@@ -12,6 +12,8 @@ pub struct Model {
     pub name: String,
     /// Minor units.
     pub amount: i64,
+    /// ISO 4217 code; the amounts are minor units of it.
+    pub currency: String,
     pub color: Option<String>,
     pub icon: Option<String>,
     pub created_at: DateTimeUtc,

@@ -22,6 +22,8 @@ pub struct Model {
     pub name: String,
     /// Minor units.
     pub amount: i64,
+    /// ISO 4217 code; the amounts are minor units of it.
+    pub currency: String,
     pub period: BudgetPeriod,
     pub start_date: Date,
     pub end_date: Date,

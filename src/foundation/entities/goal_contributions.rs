@@ -11,6 +11,8 @@ pub struct Model {
     pub goal_id: Uuid,
     /// Minor units; negative for a withdrawal.
     pub amount: i64,
+    /// ISO 4217 code (the goal's); `amount` is minor units of it.
+    pub currency: String,
     pub note: Option<String>,
     pub created_at: DateTimeUtc,
 }

@@ -24,6 +24,8 @@ pub struct Model {
     pub target_amount: i64,
     /// Minor units.
     pub current_amount: i64,
+    /// ISO 4217 code; the amounts are minor units of it.
+    pub currency: String,
     pub target_date: Option<Date>,
     pub status: GoalStatus,
     pub created_at: DateTimeUtc,

@@ -21,6 +21,8 @@ pub struct Model {
     pub budget_category_id: Option<Uuid>,
     /// Minor units, always positive; `type` gives the direction.
     pub amount: i64,
+    /// ISO 4217 code; the amounts are minor units of it.
+    pub currency: String,
     pub description: String,
     pub transaction_date: Date,
     #[sea_orm(column_name = "type")]

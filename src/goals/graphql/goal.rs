@@ -7,7 +7,11 @@ use crate::foundation::entities::{
     savings_goals::{self as rows, GoalStatus as RowStatus},
 };
 use crate::{
-    foundation::{ids, money::Money, pagination::PageArgs},
+    foundation::{
+        ids,
+        money::{Currency, Money},
+        pagination::PageArgs,
+    },
     goals::{
         contributions,
         loader::MilestonesOfGoal,
@@ -90,7 +94,11 @@ impl GoalContribution {
     }
     /// Negative for a withdrawal.
     async fn amount(&self) -> Money {
-        Money::from_db(self.0.amount)
+        Currency::of(&self.0.currency).amount(self.0.amount)
+    }
+    /// ISO 4217 code of the amount (the goal's currency).
+    async fn currency(&self) -> &str {
+        &self.0.currency
     }
     /// Up to 500 characters.
     async fn note(&self) -> Option<&str> {
@@ -118,11 +126,15 @@ impl SavingsGoal {
     }
     /// The amount to save.
     async fn target_amount(&self) -> Money {
-        Money::from_db(self.0.target_amount)
+        self.money(self.0.target_amount)
+    }
+    /// ISO 4217 code of every amount of the goal.
+    async fn currency(&self) -> &str {
+        &self.0.currency
     }
     /// Saved so far; never negative.
     async fn current_amount(&self) -> Money {
-        Money::from_db(self.0.current_amount)
+        self.money(self.0.current_amount)
     }
     /// When the user wants to reach the target.
     async fn target_date(&self) -> Option<Date> {
@@ -145,9 +157,9 @@ impl SavingsGoal {
         );
         Ok(GoalProgress {
             percent_complete: p.percent_complete,
-            remaining_amount: Money::from_db(p.remaining),
+            remaining_amount: self.money(p.remaining),
             days_remaining: p.days_remaining,
-            required_monthly_contribution: p.required_monthly.map(Money::from_db),
+            required_monthly_contribution: p.required_monthly.map(|m| self.money(m)),
             projected_completion_date: p.projected_completion.map(Date),
             on_track: p.on_track,
         })
@@ -171,7 +183,7 @@ impl SavingsGoal {
                     .map(|m| DateTime(m.reached_at));
                 GoalMilestone {
                     percent: percent.into(),
-                    amount: Money::from_db(progress::milestone_amount(self.0.target_amount, percent)),
+                    amount: self.money(progress::milestone_amount(self.0.target_amount, percent)),
                     reached: reached_at.is_some(),
                     reached_at,
                 }
@@ -209,5 +221,12 @@ impl SavingsGoal {
     /// When the goal last changed.
     async fn updated_at(&self) -> DateTime {
         DateTime(self.0.updated_at)
+    }
+}
+
+impl SavingsGoal {
+    /// Minor units of the goal's currency as an amount.
+    fn money(&self, minor: i64) -> Money {
+        Currency::of(&self.0.currency).amount(minor)
     }
 }

@@ -5,7 +5,10 @@ use futures_util::Stream;
 
 use crate::{
     events::{Event, MilestoneReached, graphql::feed},
-    foundation::{ids, money::Money},
+    foundation::{
+        ids,
+        money::{Currency, Money},
+    },
     goals::{graphql::GoalMilestone, progress},
     graphql::scalars::DateTime,
 };
@@ -28,18 +31,23 @@ impl GoalMilestoneReached {
     async fn milestone(&self) -> GoalMilestone {
         GoalMilestone {
             percent: self.0.percent.into(),
-            amount: Money::from_db(progress::milestone_amount(self.0.target_amount, self.0.percent)),
+            amount: Currency::of(&self.0.currency)
+                .amount(progress::milestone_amount(self.0.target_amount, self.0.percent)),
             reached: true,
             reached_at: Some(DateTime(self.0.reached_at)),
         }
     }
     /// The goal's balance after the change.
     async fn current_amount(&self) -> Money {
-        Money::from_db(self.0.current_amount)
+        Currency::of(&self.0.currency).amount(self.0.current_amount)
+    }
+    /// ISO 4217 code of the amounts (the goal's currency).
+    async fn currency(&self) -> &str {
+        &self.0.currency
     }
     /// The goal's target.
     async fn target_amount(&self) -> Money {
-        Money::from_db(self.0.target_amount)
+        Currency::of(&self.0.currency).amount(self.0.target_amount)
     }
 }
 

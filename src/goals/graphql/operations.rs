@@ -24,8 +24,10 @@ use crate::{
 pub struct CreateSavingsGoalInput {
     /// 1 to 100 characters.
     name: String,
-    /// Greater than 0.
+    /// Greater than 0, with at most the currency's decimals.
     target_amount: Money,
+    /// ISO 4217 code of the goal's amounts; the caller's currency by default.
+    currency: Option<String>,
     /// Today or later.
     target_date: Option<Date>,
     /// Already saved; recorded as the first contribution.
@@ -111,6 +113,7 @@ impl GoalsMutation {
         let new = NewGoal {
             name: input.name,
             target: input.target_amount,
+            currency: input.currency,
             target_date: input.target_date.map(|d| d.0),
             initial: input.initial_amount,
         };

@@ -7,7 +7,7 @@ use crate::{
         graphql::{Budget, BudgetCategory},
         status,
     },
-    foundation::money::Money,
+    foundation::money::{Currency, Money},
     reports::service::BudgetActuals,
 };
 
@@ -45,26 +45,27 @@ pub struct BudgetReport {
 
 impl From<BudgetActuals> for BudgetReport {
     fn from(actuals: BudgetActuals) -> Self {
+        let currency = Currency::of(&actuals.budget.currency);
         let actual: i64 = actuals.categories.iter().map(|(_, spent)| spent).sum();
         let budgeted = actuals.budget.amount;
         let categories = actuals
             .categories
             .into_iter()
             .map(|(category, spent)| BudgetCategoryReport {
-                budgeted: Money::from_db(category.amount),
-                actual: Money::from_db(spent),
-                variance: Money::from_db(category.amount - spent),
+                budgeted: currency.amount(category.amount),
+                actual: currency.amount(spent),
+                variance: currency.amount(category.amount - spent),
                 percent_used: status::percent_used(spent, category.amount),
                 category: BudgetCategory(category),
             })
             .collect();
         BudgetReport {
             budget: Budget(actuals.budget),
-            budgeted: Money::from_db(budgeted),
-            actual: Money::from_db(actual),
-            variance: Money::from_db(budgeted - actual),
+            budgeted: currency.amount(budgeted),
+            actual: currency.amount(actual),
+            variance: currency.amount(budgeted - actual),
             categories,
-            uncategorized_spending: Money::from_db(actuals.uncategorized),
+            uncategorized_spending: currency.amount(actuals.uncategorized),
         }
     }
 }

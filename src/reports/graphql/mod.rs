@@ -18,7 +18,7 @@ use tokio::sync::OnceCell;
 
 use crate::foundation::entities::transactions::TransactionType as RowType;
 use crate::{
-    foundation::{error::AppError, ids, periods as dates},
+    foundation::{error::AppError, ids, money::Currency, periods as dates},
     graphql::{ContextExt, scalars::Date},
     reports::service::{self, in_range},
     transactions::{
@@ -46,6 +46,7 @@ impl ReportsQuery {
             user_id: caller.id,
             filter,
             totals: OnceCell::new(),
+            currency: reporting_currency(ctx).await?,
         })
     }
 
@@ -59,6 +60,7 @@ impl ReportsQuery {
             user_id: caller.id,
             month,
             totals,
+            currency: reporting_currency(ctx).await?,
         })
     }
 
@@ -79,7 +81,7 @@ impl ReportsQuery {
         };
         let kind = kind.map(RowType::from).unwrap_or(RowType::Expense);
         let sums = service::by_category(db, caller.id, &filter, kind).await.extend()?;
-        Ok(category_totals(sums))
+        Ok(category_totals(sums, reporting_currency(ctx).await?))
     }
 
     /// Income and expenses per week (Monday first), month or year between two days, with
@@ -98,6 +100,7 @@ impl ReportsQuery {
             from.0,
             to.0,
             granularity.unwrap_or(Granularity::Month).into(),
+            reporting_currency(ctx).await?,
         )
         .await
         .extend()
@@ -111,4 +114,10 @@ impl ReportsQuery {
         let actuals = service::budget_actuals(db, caller.id, id).await.extend()?;
         Ok(actuals.into())
     }
+}
+
+/// The caller's reporting currency (`preferences.currency`), which reports are in.
+async fn reporting_currency(ctx: &Context<'_>) -> Result<Currency> {
+    let caller = ctx.loaders().extend()?.caller().await.extend()?;
+    Ok(Currency::of(&caller.currency))
 }

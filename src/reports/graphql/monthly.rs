@@ -6,7 +6,10 @@ use uuid::Uuid;
 
 use crate::foundation::entities::transactions::TransactionType as RowType;
 use crate::{
-    foundation::{money::Money, periods},
+    foundation::{
+        money::{Currency, Money},
+        periods,
+    },
     reports::{
         graphql::{CategoryTotal, DateRangeObject, PeriodTotal, page_limit, ratio, totals::category_totals},
         service::{self, PeriodSum, Totals, in_range},
@@ -20,6 +23,8 @@ pub struct MonthlyReport {
     pub(super) user_id: Uuid,
     pub(super) month: periods::DateRange,
     pub(super) totals: Totals,
+    /// The caller's reporting currency, which every figure is in.
+    pub(super) currency: Currency,
 }
 
 /// Income, expenses and where the money went in one calendar month.
@@ -29,17 +34,21 @@ impl MonthlyReport {
     async fn month(&self) -> DateRangeObject {
         self.month.into()
     }
+    /// ISO 4217 code of every amount here: the caller's reporting currency.
+    async fn currency(&self) -> &str {
+        self.currency.code()
+    }
     /// Income in the month.
     async fn income(&self) -> Money {
-        Money::from_db(self.totals.income)
+        self.currency.amount(self.totals.income)
     }
     /// Expenses in the month.
     async fn expenses(&self) -> Money {
-        Money::from_db(self.totals.expenses)
+        self.currency.amount(self.totals.expenses)
     }
     /// income - expenses.
     async fn net(&self) -> Money {
-        Money::from_db(self.totals.net())
+        self.currency.amount(self.totals.net())
     }
     /// net / income as a fraction, four decimals; 0 without income.
     async fn savings_rate(&self) -> f64 {
@@ -50,7 +59,7 @@ impl MonthlyReport {
         let sums = service::by_category(&self.db, self.user_id, &in_range(self.month), RowType::Expense)
             .await
             .extend()?;
-        Ok(category_totals(sums))
+        Ok(category_totals(sums, self.currency))
     }
     /// The month's largest expenses (at most 100).
     #[graphql(complexity = "crate::graphql::complexity::page_cost(Some(first), None, child_complexity)")]
@@ -67,11 +76,11 @@ impl MonthlyReport {
         let t = service::totals(&self.db, self.user_id, &in_range(previous))
             .await
             .extend()?;
-        Ok(PeriodSum {
+        let sum = PeriodSum {
             start: previous.start,
             income: t.income,
             expenses: t.expenses,
-        }
-        .into())
+        };
+        Ok(PeriodTotal::new(sum, self.currency))
     }
 }

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::{
     foundation::{
         error::{AppError, AppResult},
-        money::Money,
+        money::{Currency, Money},
         periods::{self, Granularity as Bucket},
     },
     graphql::scalars::Date,
@@ -69,13 +69,14 @@ pub struct PeriodTotal {
     net: Money,
 }
 
-impl From<PeriodSum> for PeriodTotal {
-    fn from(p: PeriodSum) -> Self {
+impl PeriodTotal {
+    /// One period's sums, in minor units of `currency`.
+    pub fn new(p: PeriodSum, currency: Currency) -> Self {
         PeriodTotal {
             period_start: Date(p.start),
-            income: Money::from_db(p.income),
-            expenses: Money::from_db(p.expenses),
-            net: Money::from_db(p.income - p.expenses),
+            income: currency.amount(p.income),
+            expenses: currency.amount(p.expenses),
+            net: currency.amount(p.income - p.expenses),
         }
     }
 }
@@ -100,6 +101,7 @@ pub async fn trend(
     from: NaiveDate,
     to: NaiveDate,
     granularity: Bucket,
+    currency: Currency,
 ) -> AppResult<Vec<PeriodTotal>> {
     let buckets = checked_buckets(from, to, granularity, "to")?;
     let filter = Filter {
@@ -108,5 +110,5 @@ pub async fn trend(
         ..Default::default()
     };
     let sums = service::by_period(db, user_id, &filter, granularity, Some(&buckets)).await?;
-    Ok(sums.into_iter().map(Into::into).collect())
+    Ok(sums.into_iter().map(|sum| PeriodTotal::new(sum, currency)).collect())
 }

@@ -11,7 +11,7 @@ use crate::{
     budgets::graphql::BudgetCategory,
     foundation::{
         error::{AppError, AppResult},
-        money::Money,
+        money::{Currency, Money},
         pagination::MAX_PAGE_SIZE,
         periods::Granularity as Bucket,
     },
@@ -26,6 +26,7 @@ use crate::{
 pub struct CategoryTotal {
     sum: CategorySum,
     grand_total: i64,
+    currency: Currency,
 }
 
 /// One category's share of a total; `category` is null for uncategorized transactions.
@@ -37,7 +38,7 @@ impl CategoryTotal {
     }
     /// Sum of the category's transactions.
     async fn total(&self) -> Money {
-        Money::from_db(self.sum.total)
+        self.currency.amount(self.sum.total)
     }
     /// How many transactions.
     async fn count(&self) -> i64 {
@@ -49,9 +50,15 @@ impl CategoryTotal {
     }
 }
 
-pub(super) fn category_totals(sums: Vec<CategorySum>) -> Vec<CategoryTotal> {
+pub(super) fn category_totals(sums: Vec<CategorySum>, currency: Currency) -> Vec<CategoryTotal> {
     let grand_total = sums.iter().map(|s| s.total).sum();
-    sums.into_iter().map(|sum| CategoryTotal { sum, grand_total }).collect()
+    sums.into_iter()
+        .map(|sum| CategoryTotal {
+            sum,
+            grand_total,
+            currency,
+        })
+        .collect()
 }
 
 /// `part / whole` rounded to four decimals; 0 when `whole` is 0.
@@ -70,6 +77,8 @@ pub struct TransactionStats {
     pub(super) user_id: Uuid,
     pub(super) filter: Filter,
     pub(super) totals: OnceCell<Totals>,
+    /// The caller's reporting currency, which every figure is in.
+    pub(super) currency: Currency,
 }
 
 impl TransactionStats {
@@ -83,27 +92,31 @@ impl TransactionStats {
 /// Aggregates over the transactions a filter selects.
 #[Object]
 impl TransactionStats {
+    /// ISO 4217 code of every amount here: the caller's reporting currency.
+    async fn currency(&self) -> &str {
+        self.currency.code()
+    }
     /// How many transactions match.
     async fn count(&self) -> Result<i64> {
         self.totals().await.map(|t| t.count).extend()
     }
     /// Sum of the income.
     async fn total_income(&self) -> Result<Money> {
-        self.totals().await.map(|t| Money::from_db(t.income)).extend()
+        self.totals().await.map(|t| self.currency.amount(t.income)).extend()
     }
     /// Sum of the expenses.
     async fn total_expenses(&self) -> Result<Money> {
-        self.totals().await.map(|t| Money::from_db(t.expenses)).extend()
+        self.totals().await.map(|t| self.currency.amount(t.expenses)).extend()
     }
     /// totalIncome - totalExpenses.
     async fn net(&self) -> Result<Money> {
-        self.totals().await.map(|t| Money::from_db(t.net())).extend()
+        self.totals().await.map(|t| self.currency.amount(t.net())).extend()
     }
     /// Mean expense, rounded half away from zero to the cent; 0 without expenses.
     async fn average_expense(&self) -> Result<Money> {
         self.totals()
             .await
-            .map(|t| Money::from_db(mean(t.expenses, t.expense_count)))
+            .map(|t| self.currency.amount(mean(t.expenses, t.expense_count)))
             .extend()
     }
     /// Expenses per category, largest first (income per category when the filter's type is
@@ -113,7 +126,7 @@ impl TransactionStats {
         let sums = service::by_category(&self.db, self.user_id, &self.filter, kind)
             .await
             .extend()?;
-        Ok(category_totals(sums))
+        Ok(category_totals(sums, self.currency))
     }
     /// Income and expenses per calendar month: every month from `from` to `to` (empty ones
     /// as zeros) when both are given, otherwise the months that have transactions.
@@ -125,7 +138,10 @@ impl TransactionStats {
         let sums = service::by_period(&self.db, self.user_id, &self.filter, Bucket::Month, buckets.as_deref())
             .await
             .extend()?;
-        Ok(sums.into_iter().map(Into::into).collect())
+        Ok(sums
+            .into_iter()
+            .map(|sum| PeriodTotal::new(sum, self.currency))
+            .collect())
     }
 }
 

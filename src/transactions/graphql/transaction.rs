@@ -5,7 +5,10 @@ use async_graphql::{Context, Enum, ID, Object, Result};
 use crate::foundation::entities::transactions::TransactionType as RowType;
 use crate::{
     budgets::graphql::BudgetCategory,
-    foundation::{ids, money::Money},
+    foundation::{
+        ids,
+        money::{Currency, Money},
+    },
     graphql::{
         nodes::Transaction,
         scalars::{Date, DateTime},
@@ -46,7 +49,11 @@ impl Transaction {
     }
     /// Always positive; `type` says the direction.
     async fn amount(&self) -> Money {
-        Money::from_db(self.0.amount)
+        Currency::of(&self.0.currency).amount(self.0.amount)
+    }
+    /// ISO 4217 code of the amount.
+    async fn currency(&self) -> &str {
+        &self.0.currency
     }
     /// 1 to 500 characters.
     async fn description(&self) -> &str {
