@@ -5,7 +5,7 @@
 //!
 //! 1. foundation: `foundation` (errors, money, config, database, entities, ...) and
 //!    `graphql` (the GraphQL building blocks every domain uses);
-//! 2. domains, each using only those listed before it: `users`, `auth`, `events`,
+//! 2. domains, each using only those listed before it: `users`, `accounts`, `auth`, `events`,
 //!    `achievements`, `budgets`, `transactions`, `goals`, `reports`, `dashboard`,
 //!    `interchange`;
 //! 3. the API surface: `api` (schema roots, GraphQL over HTTP and WebSocket, GraphiQL,
@@ -15,6 +15,7 @@
 pub mod foundation;
 pub mod graphql;
 
+pub mod accounts;
 pub mod achievements;
 pub mod auth;
 pub mod budgets;

@@ -13,9 +13,10 @@ use async_graphql::{Context, ID, Interface, Object, Result, ResultExt};
 use uuid::Uuid;
 
 use crate::foundation::entities::{
-    achievements, budget_categories, budgets, goal_contributions, savings_goals, transactions, users,
+    accounts, achievements, budget_categories, budgets, goal_contributions, savings_goals, transactions, users,
 };
 use crate::{
+    accounts::graphql::Account,
     achievements::graphql::Achievement,
     budgets::graphql::{Budget, BudgetCategory},
     foundation::{error::AppError, ids, ownership, pagination::MAX_PAGE_SIZE},
@@ -32,6 +33,7 @@ use crate::{
 #[derive(Interface)]
 #[graphql(field(name = "id", ty = "ID", desc = "Globally unique identifier."))]
 pub enum Node {
+    Account(Account),
     Achievement(Achievement),
     Budget(Budget),
     BudgetCategory(BudgetCategory),
@@ -75,6 +77,7 @@ async fn load(ctx: &Context<'_>, requested: &[ID]) -> Result<Vec<Option<Node>>> 
     let loaders = ctx.loaders().extend()?;
     let mut found: HashMap<Uuid, Row> = HashMap::with_capacity(tables.len());
     let of = |table: &str| -> Vec<Uuid> { tables.iter().filter(|(_, t)| **t == table).map(|(id, _)| *id).collect() };
+    found.extend(rows::<accounts::Entity>(loaders, of("accounts"), Row::Account).await?);
     found.extend(rows::<budgets::Entity>(loaders, of("budgets"), Row::Budget).await?);
     found.extend(rows::<budget_categories::Entity>(loaders, of("budget_categories"), Row::Category).await?);
     found.extend(rows::<transactions::Entity>(loaders, of("transactions"), Row::Transaction).await?);
@@ -95,6 +98,7 @@ async fn load(ctx: &Context<'_>, requested: &[ID]) -> Result<Vec<Option<Node>>> 
 /// A loaded row of any node type, before it becomes its GraphQL object.
 #[derive(Clone)]
 enum Row {
+    Account(accounts::Model),
     Achievement(achievements::Model),
     Budget(budgets::Model),
     Category(budget_categories::Model),
@@ -107,6 +111,7 @@ enum Row {
 impl Row {
     fn into_node(self) -> Node {
         match self {
+            Row::Account(row) => Node::Account(Account(row)),
             Row::Achievement(row) => Node::Achievement(Achievement(row)),
             Row::Budget(row) => Node::Budget(Budget(row)),
             Row::Category(row) => Node::BudgetCategory(BudgetCategory(row)),

@@ -16,6 +16,7 @@ use async_graphql::{
 use sea_orm::DatabaseConnection;
 
 use crate::{
+    accounts::graphql::{AccountsMutation, AccountsQuery},
     achievements::graphql::{AchievementsQuery, AchievementsSubscription},
     api::node::NodeQuery,
     auth::{TokenService, graphql::AuthMutation},
@@ -35,6 +36,7 @@ use crate::{
 #[graphql(name = "Query")]
 pub struct QueryRoot(
     UsersQuery,
+    AccountsQuery,
     BudgetsQuery,
     TransactionsQuery,
     GoalsQuery,
@@ -51,6 +53,7 @@ pub struct QueryRoot(
 pub struct MutationRoot(
     AuthMutation,
     UsersMutation,
+    AccountsMutation,
     BudgetsMutation,
     TransactionsMutation,
     GoalsMutation,

@@ -1,6 +1,6 @@
 //! `smartsave seed-bench`: the benchmark dataset, bulk-inserted. Users
 //! `user{N}@example.com` (N = 1..users) with password `BENCH_PASSWORD`; each with 3 budgets
-//! of 5 categories, 200 transactions over the last 12 months (every 10th an uncategorized
+//! of 5 categories, one "Main" checking account holding 200 transactions over the last 12 months (every 10th an uncategorized
 //! INCOME, the rest EXPENSES spread evenly over the 15 categories) and 4 savings goals.
 
 use chrono::{Datelike, Duration, Utc};
@@ -8,10 +8,11 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, Tr
 use uuid::Uuid;
 
 use crate::foundation::entities::{
+    accounts::{self, AccountKind},
     budget_categories,
     budgets::{self, BudgetPeriod},
     savings_goals::{self, GoalStatus},
-    transactions::{self, TransactionType},
+    transactions::{self, Cleared, TransactionType},
     users::{self, RiskTolerance, Role},
 };
 use crate::{
@@ -59,6 +60,7 @@ pub async fn seed(db: &DatabaseConnection, users: usize) -> AppResult<()> {
 #[derive(Default)]
 struct Batch {
     users: Vec<users::ActiveModel>,
+    accounts: Vec<accounts::ActiveModel>,
     budgets: Vec<budgets::ActiveModel>,
     categories: Vec<budget_categories::ActiveModel>,
     transactions: Vec<transactions::ActiveModel>,
@@ -69,6 +71,7 @@ impl Batch {
     fn user(&mut self, n: usize, hash: &str, today: chrono::NaiveDate) {
         let now = db::now();
         let user_id = Uuid::now_v7();
+        let account_id = Uuid::now_v7();
         self.users.push(users::ActiveModel {
             id: Set(user_id),
             email: Set(format!("user{n}@example.com")),
@@ -82,6 +85,20 @@ impl Batch {
             monthly_income: Set(Some(500_000)),
             savings_goal: Set(Some(50_000)),
             risk_tolerance: Set(RiskTolerance::Medium),
+            default_account_id: Set(Some(account_id)),
+            created_at: Set(now),
+            updated_at: Set(now),
+        });
+        self.accounts.push(accounts::ActiveModel {
+            id: Set(account_id),
+            user_id: Set(user_id),
+            name: Set("Main".into()),
+            kind: Set(AccountKind::Checking),
+            currency: Set("USD".into()),
+            opening_balance: Set(0),
+            opening_date: Set(today - Duration::days(366)),
+            on_budget: Set(true),
+            archived: Set(false),
             created_at: Set(now),
             updated_at: Set(now),
         });
@@ -135,6 +152,10 @@ impl Batch {
             self.transactions.push(transactions::ActiveModel {
                 id: Set(Uuid::now_v7()),
                 user_id: Set(user_id),
+                account_id: Set(account_id),
+                cleared: Set(Cleared::Cleared),
+                payee: Set(None),
+                transfer_id: Set(None),
                 // The rest spread evenly over the 15 categories.
                 budget_category_id: Set(category),
                 amount: Set(if income {
@@ -173,6 +194,7 @@ impl Batch {
 
     async fn insert(self, db: &impl sea_orm::ConnectionTrait) -> AppResult<()> {
         insert_chunks::<users::Entity, _>(db, self.users).await?;
+        insert_chunks::<accounts::Entity, _>(db, self.accounts).await?;
         insert_chunks::<budgets::Entity, _>(db, self.budgets).await?;
         insert_chunks::<budget_categories::Entity, _>(db, self.categories).await?;
         insert_chunks::<transactions::Entity, _>(db, self.transactions).await?;

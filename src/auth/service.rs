@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::foundation::entities::users::{self, Entity as Users, RiskTolerance, Role};
 use crate::{
+    accounts,
     auth::{TokenService, refresh_tokens},
     foundation::{
         db,
@@ -75,6 +76,12 @@ pub async fn register(db: &DatabaseConnection, tokens: &TokenService, reg: Regis
             err.into()
         }
     })?;
+    // Everyone starts with one account, so a transaction always has somewhere to go.
+    let main = accounts::service::open_main(&txn, user.id).await?;
+    let user = users::Model {
+        default_account_id: Some(main.id),
+        ..user
+    };
     let session = start_session(tokens, &txn, user).await?;
     txn.commit().await?;
     tracing::info!(user_id = %session.user.id, "account registered");

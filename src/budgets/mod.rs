@@ -3,7 +3,6 @@
 
 pub mod alerts;
 pub mod categories;
-pub mod category_transactions;
 pub mod graphql;
 pub mod loader;
 pub mod service;

@@ -10,3 +10,12 @@ macro_rules! spent_within_budget {
     };
 }
 pub(crate) use spent_within_budget;
+
+/// What transaction `t` does to its account's balance: income and a transfer's receiving leg
+/// add, expenses and a transfer's sending leg subtract (amounts are stored positive).
+macro_rules! signed_amount {
+    () => {
+        "CASE WHEN t.type IN ('income', 'transfer_in') THEN t.amount ELSE -t.amount END"
+    };
+}
+pub(crate) use signed_amount;

@@ -5,7 +5,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select};
 use uuid::Uuid;
 
 use crate::foundation::entities::{
-    achievements, budget_categories, budgets, goal_contributions, goal_milestones, savings_goals, transactions, users,
+    accounts, achievements, budget_categories, budgets, goal_contributions, goal_milestones, savings_goals,
+    transactions, users,
 };
 use crate::foundation::error::{AppError, AppResult};
 
@@ -64,7 +65,8 @@ pub async fn delete<E: Owned>(db: &impl ConnectionTrait, user_id: Uuid, id: Uuid
 }
 
 /// The tables whose rows are nodes of the API (objects a client may fetch by id alone).
-pub const NODE_TABLES: [&str; 6] = [
+pub const NODE_TABLES: [&str; 7] = [
+    "accounts",
     "budgets",
     "budget_categories",
     "transactions",
@@ -131,6 +133,7 @@ macro_rules! owned_by_user_id {
 }
 
 owned_by_user_id! {
+    accounts => "account",
     budgets => "budget",
     budget_categories => "budget category",
     transactions => "transaction",

@@ -9,6 +9,7 @@ pub mod context;
 pub mod loaders;
 pub mod nodes;
 pub mod scalars;
+pub mod transaction_pages;
 
 pub use context::ContextExt;
 

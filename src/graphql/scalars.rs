@@ -1,9 +1,9 @@
 //! The contract's custom scalars: Decimal (exact money), Date and DateTime.
 
-use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
+use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, SimpleObject, Value};
 use chrono::{NaiveDate, SecondsFormat, Utc};
 
-use crate::foundation::money::Money;
+use crate::foundation::money::{Currency, Money};
 
 /// Exact money amount, a string with exactly its currency's decimals: "1234.50" (USD),
 /// "1500" (JPY), "1.250" (KWD). Input accepts a string or a JSON number; more decimals than the
@@ -26,6 +26,27 @@ impl ScalarType for Money {
 
     fn to_value(&self) -> Value {
         Value::String(self.to_string())
+    }
+}
+
+/// An amount with its currency, for figures that could be in more than one (balances, net
+/// worth, converted totals).
+#[derive(SimpleObject, Debug, Clone, PartialEq, Eq)]
+#[graphql(name = "Money")]
+pub struct MoneyAmount {
+    /// The amount, with exactly the currency's decimals.
+    pub amount: Money,
+    /// ISO 4217 code.
+    pub currency: String,
+}
+
+impl MoneyAmount {
+    /// `minor` units of `currency`.
+    pub fn new(minor: i64, currency: Currency) -> Self {
+        MoneyAmount {
+            amount: currency.amount(minor),
+            currency: currency.code().to_owned(),
+        }
     }
 }
 

@@ -225,6 +225,8 @@ pub fn cells(
     let kind = match kind {
         TransactionType::Income => "income",
         TransactionType::Expense => "expense",
+        TransactionType::TransferIn => "transfer_in",
+        TransactionType::TransferOut => "transfer_out",
     };
     [
         date.format("%Y-%m-%d").to_string(),

@@ -1,9 +1,10 @@
 //! importTransactions and exportTransactions.
 
-use async_graphql::{Context, Enum, InputObject, Object, Result, ResultExt, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, ResultExt, SimpleObject};
 
 use crate::{
     events::EventBus,
+    foundation::ids,
     graphql::ContextExt,
     interchange::{
         export::{self, ExportFormat as Format},
@@ -34,6 +35,9 @@ pub struct ImportTransactionsInput {
     data: String,
     /// Validate and report, write nothing.
     dry_run: Option<bool>,
+    /// The open account the rows go into (the default account when omitted); amounts are in
+    /// its currency and duplicates are looked for in it.
+    account_id: Option<ID>,
 }
 
 /// A problem with one line of an imported file (line 1 is the header).
@@ -95,9 +99,16 @@ impl InterchangeMutation {
         let (db, caller) = ctx.authenticated().extend()?;
         let events = ctx.shared::<EventBus>().extend()?;
         let ImportFormat::Csv = input.format;
-        let outcome = import::import_csv(db, events, caller.id, &input.data, input.dry_run.unwrap_or(false))
-            .await
-            .extend()?;
+        let outcome = import::import_csv(
+            db,
+            events,
+            caller.id,
+            input.account_id.as_ref().map(ids::parse_or_nil),
+            &input.data,
+            input.dry_run.unwrap_or(false),
+        )
+        .await
+        .extend()?;
         let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
         Ok(ImportResult {
             imported: count(outcome.imported),

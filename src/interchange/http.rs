@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
-use crate::foundation::entities::transactions::TransactionType;
+use crate::foundation::entities::transactions::{Cleared, TransactionType};
 use crate::{
     auth::{TokenService, bearer},
     foundation::{
@@ -42,6 +42,8 @@ pub struct FilterParams {
     search: Option<String>,
     min_amount: Option<String>,
     max_amount: Option<String>,
+    account_id: Option<String>,
+    cleared: Option<String>,
 }
 
 impl FilterParams {
@@ -63,8 +65,20 @@ impl FilterParams {
             None => None,
             Some("INCOME") => Some(TransactionType::Income),
             Some("EXPENSE") => Some(TransactionType::Expense),
+            Some("TRANSFER_IN") => Some(TransactionType::TransferIn),
+            Some("TRANSFER_OUT") => Some(TransactionType::TransferOut),
             Some(_) => {
-                errors.add("type", "must be INCOME or EXPENSE");
+                errors.add("type", "must be INCOME, EXPENSE, TRANSFER_IN or TRANSFER_OUT");
+                None
+            }
+        };
+        let cleared = match self.cleared.as_deref().map(str::to_ascii_uppercase).as_deref() {
+            None => None,
+            Some("UNCLEARED") => Some(Cleared::Uncleared),
+            Some("CLEARED") => Some(Cleared::Cleared),
+            Some("RECONCILED") => Some(Cleared::Reconciled),
+            Some(_) => {
+                errors.add("cleared", "must be UNCLEARED, CLEARED or RECONCILED");
                 None
             }
         };
@@ -78,6 +92,8 @@ impl FilterParams {
             search: self.search,
             min_amount: money(self.min_amount, "minAmount", &mut errors),
             max_amount: money(self.max_amount, "maxAmount", &mut errors),
+            account_id: id(self.account_id),
+            cleared,
         };
         errors.finish()?;
         check_filter(&filter)?;

@@ -9,9 +9,10 @@ use uuid::Uuid;
 
 use crate::foundation::entities::{
     budget_categories, budgets,
-    transactions::{self, Column, Entity as Transactions, TransactionType},
+    transactions::{self, Cleared, Column, Entity as Transactions, TransactionType},
 };
 use crate::{
+    accounts,
     events::EventBus,
     foundation::{
         db,
@@ -41,12 +42,14 @@ pub async fn import_csv(
     db: &DatabaseConnection,
     events: &EventBus,
     user_id: Uuid,
+    account_id: Option<Uuid>,
     data: &str,
     dry_run: bool,
 ) -> AppResult<ImportOutcome> {
+    let account = accounts::service::named_or_default(db, user_id, account_id, "input.accountId").await?;
     let categories = CategoryIndex::load(db, user_id).await?;
-    // Until accounts carry their own currency, an import is in the caller's.
-    let currency = Currency::of(&ownership::account(db, user_id).await?.currency);
+    // The file's amounts are in the account's currency.
+    let currency = Currency::of(&account.currency);
     let (rows, mut errors) = csv_format::read(data, currency, |name| categories.knows(name))
         .map_err(|e| AppError::invalid("input.data", e.to_string()))?;
     let resolved: Vec<(Row, Option<Uuid>)> = rows
@@ -69,7 +72,7 @@ pub async fn import_csv(
         });
     }
 
-    let existing = existing_counts(db, user_id, &resolved).await?;
+    let existing = existing_counts(db, user_id, account.id, &resolved).await?;
     let mut seen: HashMap<Key, usize> = HashMap::new();
     let mut fresh = Vec::with_capacity(resolved.len());
     for (row, category_id) in resolved {
@@ -96,9 +99,13 @@ pub async fn import_csv(
         let models = chunk.iter().map(|(row, category_id)| transactions::ActiveModel {
             id: Set(Uuid::now_v7()),
             user_id: Set(user_id),
+            account_id: Set(account.id),
             budget_category_id: Set(*category_id),
             amount: Set(row.amount),
             currency: Set(currency.code().to_owned()),
+            cleared: Set(Cleared::Uncleared),
+            payee: Set(None),
+            transfer_id: Set(None),
             // insert_many skips before_save, so the search text is set here.
             search_text: Set(transactions::search_text(&row.description)),
             description: Set(row.description.clone()),
@@ -139,6 +146,7 @@ impl Key {
 async fn existing_counts(
     db: &DatabaseConnection,
     user_id: Uuid,
+    account_id: Uuid,
     rows: &[(Row, Option<Uuid>)],
 ) -> AppResult<HashMap<Key, usize>> {
     let (Some(first), Some(last)) = (
@@ -156,6 +164,7 @@ async fn existing_counts(
             Column::Kind,
         ])
         .expr(sea_orm::sea_query::Expr::cust("COUNT(*)"))
+        .filter(Column::AccountId.eq(account_id))
         .filter(Column::TransactionDate.between(first, last))
         .group_by(Column::TransactionDate)
         .group_by(Column::Amount)

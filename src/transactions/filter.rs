@@ -9,7 +9,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::foundation::entities::budget_categories;
-use crate::foundation::entities::transactions::{Column, Entity as Transactions, TransactionType};
+use crate::foundation::entities::transactions::{Cleared, Column, Entity as Transactions, TransactionType};
 use crate::foundation::{
     error::{AppResult, FieldErrors},
     money::{self, Money},
@@ -29,6 +29,8 @@ pub struct TransactionFilter {
     pub search: Option<String>,
     pub min_amount: Option<Money>,
     pub max_amount: Option<Money>,
+    pub account_id: Option<Uuid>,
+    pub cleared: Option<Cleared>,
 }
 
 /// Checks a filter's own consistency, before any query.
@@ -68,6 +70,12 @@ pub fn condition(user_id: Uuid, filter: &TransactionFilter) -> Condition {
     }
     if let Some(kind) = filter.kind {
         all = all.add(Column::Kind.eq(kind));
+    }
+    if let Some(account_id) = filter.account_id {
+        all = all.add(Column::AccountId.eq(account_id));
+    }
+    if let Some(cleared) = filter.cleared {
+        all = all.add(Column::Cleared.eq(cleared));
     }
     if let Some(category_id) = filter.category_id {
         all = all.add(Column::BudgetCategoryId.eq(category_id));

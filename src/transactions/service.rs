@@ -4,13 +4,13 @@ use chrono::NaiveDate;
 use sea_orm::{ActiveModelTrait, DatabaseConnection, IntoActiveModel, NotSet, PaginatorTrait, Set};
 use uuid::Uuid;
 
-use crate::foundation::entities::transactions::{self, Column, Entity as Transactions, TransactionType};
+use crate::foundation::entities::transactions::{self, Cleared, Column, Entity as Transactions, TransactionType};
 use crate::{
-    budgets,
+    accounts, budgets,
     events::{ChangeKind, Event, EventBus, TransactionChange},
     foundation::{
         db,
-        error::{AppResult, FieldErrors},
+        error::{AppError, AppResult, FieldErrors},
         money::{Currency, Money},
         ownership,
         pagination::{
@@ -23,13 +23,18 @@ use crate::{
 };
 
 const DESCRIPTION_MAX: usize = 500;
+const PAYEE_MAX: usize = 200;
 
 pub struct NewTransaction {
+    /// The caller's default account when omitted.
+    pub account_id: Option<Uuid>,
     pub amount: Money,
     pub description: String,
     pub transaction_date: NaiveDate,
     pub kind: TransactionType,
     pub category_id: Option<Uuid>,
+    pub cleared: Option<Cleared>,
+    pub payee: Option<String>,
 }
 
 /// Transaction changes; `None` keeps a value.
@@ -41,6 +46,11 @@ pub struct TransactionPatch {
     pub kind: Option<TransactionType>,
     pub category_id: Option<Uuid>,
     pub clear_category: bool,
+    /// Another open account of the same currency.
+    pub account_id: Option<Uuid>,
+    pub cleared: Option<Cleared>,
+    /// `Some(None)` clears the payee.
+    pub payee: Option<Option<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -83,10 +93,15 @@ pub async fn create(
     user_id: Uuid,
     new: NewTransaction,
 ) -> AppResult<transactions::Model> {
+    let account = accounts::service::named_or_default(db, user_id, new.account_id, "input.accountId").await?;
     let mut errors = FieldErrors::default();
-    // Until accounts carry their own currency, a transaction is in the caller's.
-    let currency = Currency::of(&ownership::account(db, user_id).await?.currency);
+    check_kind(new.kind, &mut errors);
+    // A transaction is in its account's currency.
+    let currency = Currency::of(&account.currency);
     let amount = errors.take("input.amount", validate::positive(new.amount, currency));
+    let payee = errors
+        .take("input.payee", validate::optional_label(new.payee, PAYEE_MAX))
+        .flatten();
     let description = errors.take("input.description", validate::label(&new.description, DESCRIPTION_MAX));
     errors.take("input.transactionDate", validate::plausible_date(new.transaction_date));
     if let Some(category_id) = new.category_id {
@@ -97,9 +112,13 @@ pub async fn create(
     let row = transactions::ActiveModel {
         id: Set(Uuid::now_v7()),
         user_id: Set(user_id),
+        account_id: Set(account.id),
         budget_category_id: Set(new.category_id),
         amount: Set(amount.unwrap_or_default()),
         currency: Set(currency.code().to_owned()),
+        cleared: Set(new.cleared.unwrap_or(Cleared::Uncleared)),
+        payee: Set(payee),
+        transfer_id: Set(None),
         description: Set(description.unwrap_or_default()),
         transaction_date: Set(new.transaction_date),
         kind: Set(new.kind),
@@ -144,7 +163,31 @@ pub async fn update(
         active.transaction_date = Set(date);
     }
     if let Some(kind) = patch.kind {
+        check_kind(kind, &mut errors);
         active.kind = Set(kind);
+    }
+    if let Some(account_id) = patch.account_id.filter(|id| *id != before.account_id) {
+        match accounts::service::writable(db, user_id, account_id, "input.accountId").await {
+            Ok(account) if account.currency == before.currency => active.account_id = Set(account.id),
+            Ok(account) => errors.add(
+                "input.accountId",
+                format!("is in {}, not {}", account.currency, before.currency),
+            ),
+            Err(AppError::BadUserInput(problems)) => {
+                for problem in problems {
+                    errors.add(problem.field, problem.message);
+                }
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    if let Some(cleared) = patch.cleared {
+        active.cleared = Set(cleared);
+    }
+    if let Some(payee) = patch.payee
+        && let Some(payee) = errors.take("input.payee", validate::optional_label(payee, PAYEE_MAX))
+    {
+        active.payee = Set(payee);
     }
     match (patch.category_id, patch.clear_category) {
         (Some(_), true) => errors.add("input.clearCategory", "cannot be combined with categoryId"),
@@ -239,6 +282,16 @@ pub async fn count(db: &DatabaseConnection, user_id: Uuid, filter: &TransactionF
 
 /// Records a field error unless `category_id` is one of the caller's categories. Another
 /// user's category gets the same answer as one that does not exist.
+/// Transfers have their own mutation, which writes both legs.
+fn check_kind(kind: TransactionType, errors: &mut FieldErrors) {
+    if kind.is_transfer() {
+        errors.add(
+            "input.type",
+            "must be INCOME or EXPENSE; move money between accounts with createTransfer",
+        );
+    }
+}
+
 async fn check_category(
     db: &DatabaseConnection,
     user_id: Uuid,

@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use crate::foundation::entities::users::{self, Entity as Users, RiskTolerance};
 use crate::{
+    accounts,
     foundation::{
         error::{AppError, AppResult, FieldErrors},
         money::{Currency, Money},
@@ -61,7 +62,11 @@ pub async fn update_profile(db: &DatabaseConnection, user_id: Uuid, patch: Profi
     apply_settings(&mut user, patch.preferences, patch.financial, &mut errors);
     errors.finish()?;
     user.updated_at = Set(crate::foundation::db::now());
-    Ok(user.update(db).await?)
+    let txn = db.begin().await?;
+    let user = user.update(&txn).await?;
+    accounts::service::follow_reporting_currency(&txn, user_id, Currency::of(&user.currency)).await?;
+    txn.commit().await?;
+    Ok(user)
 }
 
 /// Validates and applies preference and financial changes to `user`, recording problems

@@ -4,8 +4,12 @@ use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 use serde_json::json;
 use smartsave::foundation::entities::{
-    achievements, budget_categories, budgets, budgets::BudgetPeriod, goal_contributions, goal_milestones,
-    idempotency_keys, savings_goals, savings_goals::GoalStatus, transactions, transactions::TransactionType,
+    achievements, budget_categories, budgets,
+    budgets::BudgetPeriod,
+    goal_contributions, goal_milestones, idempotency_keys, savings_goals,
+    savings_goals::GoalStatus,
+    transactions,
+    transactions::{Cleared, TransactionType},
 };
 use uuid::Uuid;
 
@@ -110,6 +114,10 @@ async fn own_one_of_everything(app: &TestApp, user_id: Uuid) {
         id: Set(Uuid::now_v7()),
         user_id: Set(user_id),
         currency: Set("USD".into()),
+        account_id: Set(app.default_account(user_id).await),
+        cleared: Set(Cleared::Uncleared),
+        payee: Set(None),
+        transfer_id: Set(None),
         budget_category_id: Set(Some(category.id)),
         amount: Set(1_250),
         description: Set("Lunch".into()),
@@ -206,7 +214,7 @@ async fn deleting_the_account_removes_every_row_it_owns_and_nothing_else() {
     for u in [&user, &bystander] {
         own_one_of_everything(&app, u.id.parse().expect("uuid")).await;
     }
-    assert_eq!(rows_per_table(&app, &user.id).await, vec![1; 10]);
+    assert_eq!(rows_per_table(&app, &user.id).await, vec![1; TABLES.len()]);
 
     let body = app
         .gql(
@@ -216,8 +224,8 @@ async fn deleting_the_account_removes_every_row_it_owns_and_nothing_else() {
         )
         .await;
     assert_eq!(body["data"]["deleteAccount"], true, "{body}");
-    assert_eq!(rows_per_table(&app, &user.id).await, vec![0; 10]);
-    assert_eq!(rows_per_table(&app, &bystander.id).await, vec![1; 10]);
+    assert_eq!(rows_per_table(&app, &user.id).await, vec![0; TABLES.len()]);
+    assert_eq!(rows_per_table(&app, &bystander.id).await, vec![1; TABLES.len()]);
     assert_eq!(error_code(&app.login(&user.email, PASSWORD).await), "UNAUTHENTICATED");
 }
 

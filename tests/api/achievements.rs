@@ -7,7 +7,10 @@ use futures_util::future::join_all;
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde_json::{Value, json};
 use smartsave::foundation::entities::{
-    budget_categories, budgets, budgets::BudgetPeriod, transactions, transactions::TransactionType,
+    budget_categories, budgets,
+    budgets::BudgetPeriod,
+    transactions,
+    transactions::{Cleared, TransactionType},
 };
 use uuid::Uuid;
 
@@ -183,6 +186,10 @@ fn transaction_row(
         id: Set(Uuid::now_v7()),
         user_id: Set(user_id),
         currency: Set("USD".into()),
+        account_id: sea_orm::ActiveValue::NotSet,
+        cleared: Set(Cleared::Uncleared),
+        payee: Set(None),
+        transfer_id: Set(None),
         budget_category_id: Set(category),
         amount: Set(amount),
         description: Set("Inserted".into()),
@@ -195,7 +202,11 @@ fn transaction_row(
 }
 
 /// Inserts transactions directly, without an event.
-async fn insert_transactions(app: &TestApp, rows: Vec<transactions::ActiveModel>) {
+async fn insert_transactions(app: &TestApp, mut rows: Vec<transactions::ActiveModel>) {
+    for row in &mut rows {
+        let user_id = row.user_id.clone().unwrap();
+        row.account_id = Set(app.default_account(user_id).await);
+    }
     transactions::Entity::insert_many(rows)
         .exec(&app.db)
         .await

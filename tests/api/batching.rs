@@ -4,7 +4,7 @@
 use chrono::{NaiveDate, Utc};
 use sea_orm::{ActiveModelTrait, Set};
 use serde_json::{Value, json};
-use smartsave::foundation::entities::transactions::{self, TransactionType};
+use smartsave::foundation::entities::transactions::{self, Cleared, TransactionType};
 use uuid::Uuid;
 
 use crate::helpers::{TestApp, create_budget};
@@ -16,6 +16,7 @@ const NESTED: &str = "{ budgets(first: 50) { nodes { spent categories { spent bu
 async fn user_with(app: &TestApp, budgets: usize) -> String {
     let user = app.register_and_login().await;
     let user_id: Uuid = user.id.parse().expect("uuid");
+    let account_id = app.default_account(user_id).await;
     let day = NaiveDate::from_ymd_opt(2026, 11, 10).expect("date");
     for b in 0..budgets {
         let budget = create_budget(
@@ -33,6 +34,10 @@ async fn user_with(app: &TestApp, budgets: usize) -> String {
                     id: Set(Uuid::now_v7()),
                     user_id: Set(user_id),
                     currency: Set("USD".into()),
+                    account_id: Set(account_id),
+                    cleared: Set(Cleared::Uncleared),
+                    payee: Set(None),
+                    transfer_id: Set(None),
                     budget_category_id: Set(Some(category_id)),
                     amount: Set(1_000),
                     description: Set("Expense".into()),

@@ -3,22 +3,12 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, TestUser, error_code, error_fields};
+use crate::helpers::{TestApp, TestUser, error_code, error_fields, set_currency};
 
 /// A user whose reporting currency is `currency`.
 async fn user_in(app: &TestApp, currency: &str) -> TestUser {
     let user = app.register_and_login().await;
-    let body = app
-        .gql(
-            "mutation($c: String!) { updateProfile(input: { preferences: { currency: $c } }) { preferences { currency } } }",
-            json!({ "c": currency }),
-            Some(&user.access_token),
-        )
-        .await;
-    assert_eq!(
-        body["data"]["updateProfile"]["preferences"]["currency"], currency,
-        "{body}"
-    );
+    set_currency(app, &user, currency).await;
     user
 }
 

@@ -7,7 +7,7 @@ use sea_orm::{ActiveModelTrait, Set};
 use serde_json::{Value, json};
 use smartsave::foundation::entities::{
     savings_goals::{self, GoalStatus},
-    transactions::{self, TransactionType},
+    transactions::{self, Cleared, TransactionType},
 };
 use uuid::Uuid;
 
@@ -121,6 +121,10 @@ async fn insert(app: &TestApp, who: &Person, t: &Tx, description: &str) {
         id: Set(t.id),
         user_id: Set(who.id),
         currency: Set("USD".into()),
+        account_id: Set(app.default_account(who.id).await),
+        cleared: Set(Cleared::Uncleared),
+        payee: Set(None),
+        transfer_id: Set(None),
         budget_category_id: Set(t.category),
         amount: Set(t.cents),
         description: Set(description.to_owned()),

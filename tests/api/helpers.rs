@@ -18,8 +18,9 @@ use uuid::Uuid;
 pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
 pub const PASSWORD: &str = "Correct1horse";
 /// Every table the migrations create (besides SeaORM's own bookkeeping).
-pub const TABLES: [&str; 10] = [
+pub const TABLES: [&str; 11] = [
     "users",
+    "accounts",
     "refresh_tokens",
     "budgets",
     "budget_categories",
@@ -176,6 +177,17 @@ impl TestApp {
         row.try_get_by_index::<i64>(0).expect("count value")
     }
 
+    /// The user's default account (every registration opens one), for rows inserted directly.
+    pub async fn default_account(&self, user_id: Uuid) -> Uuid {
+        use sea_orm::EntityTrait;
+        smartsave::foundation::entities::users::Entity::find_by_id(user_id)
+            .one(&self.db)
+            .await
+            .expect("user query")
+            .and_then(|user| user.default_account_id)
+            .expect("a default account")
+    }
+
     /// Runs a scalar SQL count, e.g. `SELECT COUNT(*) FROM users`.
     pub async fn count(&self, sql: &str) -> i64 {
         let backend = self.db.get_database_backend();
@@ -296,6 +308,21 @@ pub async fn create_budget(app: &TestApp, token: &str, input: Value) -> Value {
         .await;
     assert!(body["data"]["createBudget"].is_object(), "createBudget failed: {body}");
     body["data"]["createBudget"].clone()
+}
+
+/// Sets the user's reporting currency through the API.
+pub async fn set_currency(app: &TestApp, user: &TestUser, currency: &str) {
+    let body = app
+        .gql(
+            "mutation($c: String!) { updateProfile(input: { preferences: { currency: $c } }) { preferences { currency } } }",
+            json!({ "c": currency }),
+            Some(&user.access_token),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["updateProfile"]["preferences"]["currency"], currency,
+        "{body}"
+    );
 }
 
 /// Records a transaction through the API and returns its id.

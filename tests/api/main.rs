@@ -2,6 +2,7 @@
 //! per test (a temp SQLite file, or a fresh PostgreSQL schema when TEST_DATABASE_URL is set).
 
 mod account;
+mod accounts;
 mod achievements;
 mod architecture;
 mod auth;

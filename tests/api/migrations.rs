@@ -55,45 +55,13 @@ async fn the_currencies_migration_upgrades_existing_rows_and_goes_down_and_up_ag
     // Every migration before currencies became exact.
     Migrator::up(&db, Some(11)).await.expect("up to the 11th");
 
-    let backend = db.get_database_backend();
-    let exec = |sql: String| {
-        let db = &db;
-        async move {
-            db.execute_raw(Statement::from_string(backend, sql))
-                .await
-                .expect("statement");
-        }
-    };
-    let users = [
-        ("0197f000-0000-7000-8000-000000000001", "JPY", "150050", "150000"),
-        ("0197f000-0000-7000-8000-000000000002", "KWD", "1234", "99"),
-        ("0197f000-0000-7000-8000-000000000003", "USD", "1250", "5"),
-    ];
-    for (i, (id, currency, amount, goal)) in users.iter().enumerate() {
-        exec(format!(
-            "INSERT INTO users (id, email, password_hash, currency, monthly_income, created_at, updated_at) \
-             VALUES ('{id}', 'u{i}@example.com', 'x', '{currency}', {amount}, '2026-11-01T00:00:00Z', '2026-11-01T00:00:00Z')"
-        ))
-        .await;
-        exec(format!(
-            "INSERT INTO transactions (id, user_id, amount, description, transaction_date, type, created_at, updated_at, search_text) \
-             VALUES ('0197f000-0000-7000-8000-00000000010{i}', '{id}', {amount}, 'old', '2026-11-02', 'expense', \
-             '2026-11-02T00:00:00Z', '2026-11-02T00:00:00Z', 'old')"
-        ))
-        .await;
-        exec(format!(
-            "INSERT INTO savings_goals (id, user_id, name, target_amount, current_amount, status, created_at, updated_at) \
-             VALUES ('0197f000-0000-7000-8000-00000000020{i}', '{id}', 'g', {goal}, {goal}, 'active', \
-             '2026-11-02T00:00:00Z', '2026-11-02T00:00:00Z')"
-        ))
-        .await;
-    }
+    seed_three_users(&db).await;
     let read = || {
         let db = &db;
         async move {
             let sql = "SELECT u.currency, u.monthly_income, t.currency, t.amount, g.currency, g.target_amount \
                        FROM users u JOIN transactions t ON t.user_id = u.id JOIN savings_goals g ON g.user_id = u.id \
-                       ORDER BY u.id";
+                       WHERE t.type = 'expense' ORDER BY u.id";
             let rows = db
                 .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
                 .await
@@ -122,7 +90,138 @@ async fn the_currencies_migration_upgrades_existing_rows_and_goes_down_and_up_ag
     ];
     assert_eq!(read().await, expected);
 
-    Migrator::down(&db, Some(1)).await.expect("down one");
+    // Down through accounts and currencies, then up again.
+    Migrator::down(&db, Some(2)).await.expect("down two");
     db::migrate(&db).await.expect("up again");
     assert_eq!(read().await, expected, "down and up again give the same rows");
+}
+
+/// A UUID as an SQL literal stored the way the application stores one: PostgreSQL's uuid
+/// type, SQLite's 16-byte blob.
+fn uuid_literal(backend: DbBackend, id: &str) -> String {
+    match backend {
+        DbBackend::Postgres => format!("'{id}'"),
+        _ => format!("X'{}'", id.replace('-', "")),
+    }
+}
+
+const SEEDED_USERS: [(&str, &str, &str, &str); 3] = [
+    ("0197f000-0000-7000-8000-000000000001", "JPY", "150050", "150000"),
+    ("0197f000-0000-7000-8000-000000000002", "KWD", "1234", "99"),
+    ("0197f000-0000-7000-8000-000000000003", "USD", "1250", "5"),
+];
+
+/// Three users in yen, dinar and dollars, each with an expense and a goal, written in the
+/// shape the tables had after the 11th migration.
+async fn seed_three_users(db: &sea_orm::DatabaseConnection) {
+    let backend = db.get_database_backend();
+    let exec = |sql: String| async move {
+        db.execute_raw(Statement::from_string(backend, sql))
+            .await
+            .expect("statement");
+    };
+    let uuid = |id: &str| uuid_literal(backend, id);
+    for (i, (id, currency, amount, goal)) in SEEDED_USERS.iter().enumerate() {
+        let user = uuid(id);
+        exec(format!(
+            "INSERT INTO users (id, email, password_hash, currency, monthly_income, created_at, updated_at) \
+             VALUES ({user}, 'u{i}@example.com', 'x', '{currency}', {amount}, '2026-11-01T00:00:00Z', '2026-11-01T00:00:00Z')"
+        ))
+        .await;
+        for (n, kind) in ["expense", "income"].iter().enumerate() {
+            exec(format!(
+                "INSERT INTO transactions (id, user_id, amount, description, transaction_date, type, created_at, updated_at, search_text) \
+                 VALUES ({}, {user}, {amount}, 'old', '2026-11-02', '{kind}', \
+                 '2026-11-02T00:00:00Z', '2026-11-02T00:00:00Z', 'old')",
+                uuid(&format!("0197f000-0000-7000-8000-0000000001{n}{i}"))
+            ))
+            .await;
+        }
+        exec(format!(
+            "INSERT INTO savings_goals (id, user_id, name, target_amount, current_amount, status, created_at, updated_at) \
+             VALUES ({}, {user}, 'g', {goal}, {goal}, 'active', \
+             '2026-11-02T00:00:00Z', '2026-11-02T00:00:00Z')",
+            uuid(&format!("0197f000-0000-7000-8000-00000000020{i}"))
+        ))
+        .await;
+    }
+}
+
+/// The accounts migration on a database with data: every user gets one "Main" checking
+/// account in their currency, made their default, holding every transaction they had (so its
+/// balance is their income minus their expenses); down() and up() again keep the rows.
+#[tokio::test]
+async fn the_accounts_migration_gives_every_user_a_main_account_holding_their_transactions() {
+    let database = TestDatabase::create().await;
+    let config = test_config(&[]);
+    let mut options = database.options(&config);
+    options.max_connections(1);
+    let db = db::connect_with(options).await.expect("connect");
+    Migrator::up(&db, Some(11)).await.expect("up to the 11th");
+    seed_three_users(&db).await;
+    db::migrate(&db).await.expect("up to the newest");
+
+    let read = || {
+        let db = &db;
+        async move {
+            let sql = "SELECT a.name, a.kind, a.currency, a.opening_balance, \
+                              CASE WHEN u.default_account_id = a.id THEN 1 ELSE 0 END, \
+                              (SELECT COUNT(*) FROM transactions t WHERE t.account_id = a.id AND t.user_id = u.id), \
+                              (SELECT COUNT(*) FROM transactions t WHERE t.user_id = u.id), \
+                              (SELECT COUNT(*) FROM transactions t WHERE t.account_id = a.id AND t.cleared = 'uncleared') \
+                       FROM users u JOIN accounts a ON a.user_id = u.id ORDER BY u.id";
+            let rows = db
+                .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+                .await
+                .expect("rows");
+            rows.iter()
+                .map(|r| {
+                    (
+                        r.try_get_by_index::<String>(0).expect("name"),
+                        r.try_get_by_index::<String>(1).expect("kind"),
+                        r.try_get_by_index::<String>(2).expect("currency"),
+                        r.try_get_by_index::<i64>(3).expect("opening"),
+                        r.try_get_by_index::<i32>(4).expect("is default"),
+                        r.try_get_by_index::<i64>(5).expect("in account"),
+                        r.try_get_by_index::<i64>(6).expect("all"),
+                        r.try_get_by_index::<i64>(7).expect("uncleared"),
+                    )
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    let expected: Vec<_> = SEEDED_USERS
+        .iter()
+        .map(|(_, currency, _, _)| {
+            (
+                "Main".to_owned(),
+                "checking".to_owned(),
+                currency.to_string(),
+                0,
+                1,
+                2,
+                2,
+                2,
+            )
+        })
+        .collect();
+    assert_eq!(read().await, expected);
+
+    Migrator::down(&db, Some(1)).await.expect("down one");
+    let kinds = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) FROM transactions",
+        ))
+        .await
+        .expect("count");
+    assert_eq!(
+        kinds[0].try_get_by_index::<i64>(0).expect("n"),
+        6,
+        "down() keeps every transaction"
+    );
+    db::migrate(&db).await.expect("up again");
+    let again = read().await;
+    assert_eq!(again.len(), 3);
+    assert_eq!(again, expected, "down and up again give the same shape");
 }

@@ -12,6 +12,7 @@ struct Owned {
     category: String,
     transaction: String,
     goal: String,
+    account: String,
 }
 
 async fn owner_with_data(app: &TestApp) -> (TestUser, Owned) {
@@ -41,6 +42,16 @@ async fn owner_with_data(app: &TestApp) -> (TestUser, Owned) {
         .expect("goal")
         .to_owned();
     let budget = budget["id"].as_str().expect("budget").to_owned();
+    let account = app
+        .gql(
+            "mutation { createAccount(input: { name: \"Savings\", kind: SAVINGS, openingBalance: \"900.00\" }) { id } }",
+            json!({}),
+            Some(&owner.access_token),
+        )
+        .await["data"]["createAccount"]["id"]
+        .as_str()
+        .expect("account")
+        .to_owned();
     (
         owner,
         Owned {
@@ -48,6 +59,7 @@ async fn owner_with_data(app: &TestApp) -> (TestUser, Owned) {
             category,
             transaction,
             goal,
+            account,
         },
     )
 }
@@ -82,6 +94,8 @@ async fn another_users_objects_are_invisible_to_single_object_queries() {
             "savingsGoal",
             &owned.goal,
         ),
+        ("query($id: ID!) { account(id: $id) { id } }", "account", &owned.account),
+        ("query($id: ID!) { node(id: $id) { id } }", "node", &owned.account),
     ];
     for (query, field, id) in cases {
         let body = app.gql(query, json!({ "id": id }), Some(&intruder.access_token)).await;
@@ -97,7 +111,9 @@ async fn lists_and_filters_never_include_another_users_rows() {
     let intruder = app.register_and_login().await;
     let body = app
         .gql(
-            "query($c: ID, $b: ID) {
+            "query($c: ID, $b: ID, $a: ID) {
+               accounts(includeArchived: true) { id name }
+               byAccount: transactions(filter: { accountId: $a }) { totalCount }
                budgets { totalCount nodes { id } }
                savingsGoals { totalCount nodes { id } }
                all: transactions { totalCount nodes { id } }
@@ -105,7 +121,7 @@ async fn lists_and_filters_never_include_another_users_rows() {
                byBudget: transactions(filter: { budgetId: $b }) { totalCount }
                achievements { type }
              }",
-            json!({ "c": owned.category, "b": owned.budget }),
+            json!({ "c": owned.category, "b": owned.budget, "a": owned.account }),
             Some(&intruder.access_token),
         )
         .await;
@@ -116,7 +132,11 @@ async fn lists_and_filters_never_include_another_users_rows() {
     }
     assert_eq!(data["byCategory"]["totalCount"], 0);
     assert_eq!(data["byBudget"]["totalCount"], 0);
+    assert_eq!(data["byAccount"]["totalCount"], 0);
     assert_eq!(data["achievements"], json!([]));
+    // Only the intruder's own account, opened at registration.
+    assert_eq!(data["accounts"].as_array().map(Vec::len), Some(1), "{body}");
+    assert_eq!(data["accounts"][0]["name"], "Main");
 }
 
 #[tokio::test]
@@ -151,6 +171,20 @@ async fn mutations_on_another_users_objects_fail_exactly_like_on_random_ids() {
         ),
         ("mutation($id: ID!) { deleteSavingsGoal(id: $id) }", &owned.goal),
         (
+            "mutation($id: ID!) { updateAccount(id: $id, input: { name: \"Mine\" }) { id } }",
+            &owned.account,
+        ),
+        ("mutation($id: ID!) { archiveAccount(id: $id) { id } }", &owned.account),
+        (
+            "mutation($id: ID!) { unarchiveAccount(id: $id) { id } }",
+            &owned.account,
+        ),
+        (
+            "mutation($id: ID!) { setDefaultAccount(id: $id) { id } }",
+            &owned.account,
+        ),
+        ("mutation($id: ID!) { removeAccount(id: $id) }", &owned.account),
+        (
             "mutation($id: ID!) { contributeToGoal(input: { goalId: $id, amount: \"-100.00\" }) { id } }",
             &owned.goal,
         ),
@@ -168,14 +202,16 @@ async fn mutations_on_another_users_objects_fail_exactly_like_on_random_ids() {
     // Nothing of the owner's changed.
     let body = app
         .gql(
-            "query($b: ID!, $g: ID!, $t: ID!) { budget(id: $b) { name categories { amount } } savingsGoal(id: $g) { currentAmount } transaction(id: $t) { amount } }",
-            json!({ "b": owned.budget, "g": owned.goal, "t": owned.transaction }),
+            "query($b: ID!, $g: ID!, $t: ID!, $a: ID!) { budget(id: $b) { name categories { amount } } savingsGoal(id: $g) { currentAmount } transaction(id: $t) { amount } account(id: $a) { name archived balance { amount } } }",
+            json!({ "b": owned.budget, "g": owned.goal, "t": owned.transaction, "a": owned.account }),
             Some(&owner.access_token),
         )
         .await;
     assert_eq!(
         body["data"],
-        json!({ "budget": { "name": "November", "categories": [{ "amount": "200.00" }] }, "savingsGoal": { "currentAmount": "100.00" }, "transaction": { "amount": "20.00" } })
+        json!({ "budget": { "name": "November", "categories": [{ "amount": "200.00" }] }, "savingsGoal": { "currentAmount": "100.00" }, "transaction": { "amount": "20.00" },
+                "account": { "name": "Savings", "archived": false, "balance": { "amount": "900.00" } } }),
+        "{body}"
     );
 }
 
@@ -213,6 +249,61 @@ async fn another_users_category_cannot_be_used_for_a_transaction() {
 }
 
 #[tokio::test]
+async fn another_users_account_cannot_take_a_transaction_an_import_or_a_move() {
+    let app = TestApp::spawn().await;
+    let (owner, owned) = owner_with_data(&app).await;
+    let intruder = app.register_and_login().await;
+    let random = Uuid::now_v7().to_string();
+    let own = create_transaction(
+        &app,
+        &intruder.access_token,
+        json!({ "amount": "5.00", "description": "mine", "transactionDate": "2026-11-02", "type": "EXPENSE" }),
+    )
+    .await;
+    let own_account = app
+        .gql("{ accounts { id } }", json!({}), Some(&intruder.access_token))
+        .await["data"]["accounts"][0]["id"]
+        .as_str()
+        .expect("own account")
+        .to_owned();
+    let create = "mutation($id: ID!) { createTransaction(input: { amount: \"5.00\", description: \"x\", transactionDate: \"2026-11-02\", type: EXPENSE, accountId: $id }) { id } }";
+    let update =
+        format!("mutation($id: ID!) {{ updateTransaction(id: \"{own}\", input: {{ accountId: $id }}) {{ id }} }}");
+    let import = "mutation($id: ID!) { importTransactions(input: { format: CSV, data: \"date,description,amount,type\\n2026-11-03,Tea,2.00,expense\\n\", accountId: $id }) { imported } }";
+    let remove = format!("mutation($id: ID!) {{ removeAccount(id: \"{own_account}\", moveTransactionsTo: $id) }}");
+    for query in [create, update.as_str(), import, remove.as_str()] {
+        let theirs = error_for(&app, &intruder.access_token, query, &owned.account).await;
+        let unknown = error_for(&app, &intruder.access_token, query, &random).await;
+        assert_eq!(theirs["extensions"]["code"], "BAD_USER_INPUT", "{query}: {theirs}");
+        assert_eq!(theirs, unknown, "{query}");
+    }
+    // Nothing reached the owner's account, and the intruder's transaction stayed where it was.
+    let body = app
+        .gql(
+            "query($a: ID!) { account(id: $a) { balance { amount } transactions { totalCount } } }",
+            json!({ "a": owned.account }),
+            Some(&owner.access_token),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["account"],
+        json!({ "balance": { "amount": "900.00" }, "transactions": { "totalCount": 0 } }),
+        "{body}"
+    );
+    let body = app
+        .gql(
+            "{ accounts { balance { amount } transactions { totalCount } } }",
+            json!({}),
+            Some(&intruder.access_token),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["accounts"],
+        json!([{ "balance": { "amount": "-5.00" }, "transactions": { "totalCount": 1 } }])
+    );
+}
+
+#[tokio::test]
 async fn every_domain_operation_requires_authentication() {
     let app = TestApp::spawn().await;
     let id = Uuid::now_v7().to_string();
@@ -225,6 +316,10 @@ async fn every_domain_operation_requires_authentication() {
         "query { transactions { totalCount } }",
         "query { savingsGoals { totalCount } }",
         "query { achievements { id } }",
+        "query { accounts { id } }",
+        "query($id: ID!) { account(id: $id) { id } }",
+        "mutation($id: ID!) { removeAccount(id: $id) }",
+        "mutation { createAccount(input: { name: \"A\", kind: CASH }) { id } }",
         "mutation($id: ID!) { deleteBudget(id: $id) }",
         "mutation($id: ID!) { deleteTransaction(id: $id) }",
         "mutation($id: ID!) { deleteSavingsGoal(id: $id) }",

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, Duration, NaiveDate, Utc, Weekday};
 use sea_orm::{ActiveModelTrait, Set};
 use serde_json::{Value, json};
-use smartsave::foundation::entities::transactions::{self, TransactionType};
+use smartsave::foundation::entities::transactions::{self, Cleared, TransactionType};
 use uuid::Uuid;
 
 use crate::expected::{Lcg, day, money, ratio, ymd};
@@ -233,6 +233,10 @@ async fn insert(app: &TestApp, user_id: Uuid, t: &Tx) {
         id: Set(t.id),
         user_id: Set(user_id),
         currency: Set("USD".into()),
+        account_id: Set(app.default_account(user_id).await),
+        cleared: Set(Cleared::Uncleared),
+        payee: Set(None),
+        transfer_id: Set(None),
         budget_category_id: Set(t.category.as_deref().map(|c| Uuid::parse_str(c).expect("category id"))),
         amount: Set(t.cents),
         description: Set(t.description.clone()),

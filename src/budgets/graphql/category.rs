@@ -6,7 +6,6 @@ use uuid::Uuid;
 use crate::foundation::entities::budget_categories;
 use crate::{
     budgets::{
-        category_transactions::{CategoryPageKey, CategoryTransactions},
         graphql::Budget,
         loader::{BudgetById, CategoryById, CategorySpent},
         status,
@@ -15,13 +14,13 @@ use crate::{
         error::AppError,
         ids,
         money::{Currency, Money},
-        pagination::{PageArgs, TRANSACTIONS_BY_DATE},
     },
     graphql::{
         ContextExt,
-        connection::{Conn, TotalCount, connection},
+        connection::Conn,
         nodes::Transaction,
         scalars::DateTime,
+        transaction_pages::{ByCategory, page_field},
     },
 };
 
@@ -92,27 +91,7 @@ impl BudgetCategory {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Conn<Transaction>> {
-        let page = PageArgs {
-            first,
-            after,
-            ..Default::default()
-        }
-        .validate(TRANSACTIONS_BY_DATE)
-        .extend()?;
-        let key = CategoryPageKey {
-            category_id: self.0.id,
-            limit: page.limit,
-            after: page.cursor,
-        };
-        let loaded = ctx
-            .loaders()
-            .extend()?
-            .get(CategoryTransactions)
-            .load_one(key)
-            .await
-            .extend()?
-            .unwrap_or_default();
-        Ok(connection(loaded.page, TotalCount::Known(loaded.total), Transaction))
+        page_field::<ByCategory>(ctx, self.0.id, first, after).await
     }
     /// When the category was created.
     async fn created_at(&self) -> DateTime {

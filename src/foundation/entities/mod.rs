@@ -1,6 +1,7 @@
 //! SeaORM entities: plain data mirroring the migrations. No GraphQL derives here, so no
 //! column can leak into the API by accident.
 
+pub mod accounts;
 pub mod achievements;
 pub mod budget_categories;
 pub mod budgets;

@@ -10,6 +10,37 @@ pub enum TransactionType {
     Income,
     #[sea_orm(string_value = "expense")]
     Expense,
+    /// The receiving leg of a transfer between two of the user's accounts.
+    #[sea_orm(string_value = "transfer_in")]
+    TransferIn,
+    /// The sending leg of a transfer.
+    #[sea_orm(string_value = "transfer_out")]
+    TransferOut,
+}
+
+impl TransactionType {
+    /// Money into the account (income, or a transfer's receiving leg).
+    pub fn is_inflow(self) -> bool {
+        matches!(self, TransactionType::Income | TransactionType::TransferIn)
+    }
+
+    /// A leg of a transfer: neither income nor expense.
+    pub fn is_transfer(self) -> bool {
+        matches!(self, TransactionType::TransferIn | TransactionType::TransferOut)
+    }
+}
+
+/// Whether a transaction has shown up on the bank's side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum Cleared {
+    #[sea_orm(string_value = "uncleared")]
+    Uncleared,
+    #[sea_orm(string_value = "cleared")]
+    Cleared,
+    #[sea_orm(string_value = "reconciled")]
+    Reconciled,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
@@ -18,6 +49,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub user_id: Uuid,
+    pub account_id: Uuid,
     pub budget_category_id: Option<Uuid>,
     /// Minor units, always positive; `type` gives the direction.
     pub amount: i64,
@@ -27,6 +59,11 @@ pub struct Model {
     pub transaction_date: Date,
     #[sea_orm(column_name = "type")]
     pub kind: TransactionType,
+    pub cleared: Cleared,
+    /// Who was paid or paid; up to 200 characters.
+    pub payee: Option<String>,
+    /// Both legs of a transfer carry the same id.
+    pub transfer_id: Option<Uuid>,
     /// `description` lower-cased in Rust (Unicode-aware), for case-insensitive search that
     /// works alike on both backends. Kept in sync by `before_save`.
     pub search_text: String,

@@ -40,6 +40,8 @@ pub struct Model {
     /// Minor units.
     pub savings_goal: Option<i64>,
     pub risk_tolerance: RiskTolerance,
+    /// Where transactions go when no account is named; one of the user's accounts, or none.
+    pub default_account_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

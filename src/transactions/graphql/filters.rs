@@ -7,7 +7,7 @@ use crate::{
     graphql::scalars::Date,
     transactions::{
         filter,
-        graphql::TransactionType,
+        graphql::{ClearedStatus, TransactionType},
         service::{OrderField, Ordering},
     },
 };
@@ -72,6 +72,10 @@ pub struct TransactionFilter {
     min_amount: Option<Money>,
     /// Amount at most this.
     max_amount: Option<Money>,
+    /// Only this account's.
+    account_id: Option<ID>,
+    /// Only those in this cleared state.
+    cleared: Option<ClearedStatus>,
 }
 
 impl From<TransactionFilter> for filter::TransactionFilter {
@@ -86,6 +90,8 @@ impl From<TransactionFilter> for filter::TransactionFilter {
             search: f.search,
             min_amount: f.min_amount,
             max_amount: f.max_amount,
+            account_id: f.account_id.as_ref().map(ids::parse_or_nil),
+            cleared: f.cleared.map(Into::into),
         }
     }
 }

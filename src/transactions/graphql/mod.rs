@@ -9,4 +9,4 @@ pub use crate::graphql::nodes::Transaction;
 pub use changes::{TransactionChanged, TransactionsSubscription};
 pub use filters::{SortDirection, TransactionFilter, TransactionOrder, TransactionOrderField};
 pub use operations::{TransactionsMutation, TransactionsQuery};
-pub use transaction::TransactionType;
+pub use transaction::{ClearedStatus, TransactionType};

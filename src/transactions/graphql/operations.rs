@@ -1,6 +1,6 @@
 //! Transaction queries and mutations, and the mutations' inputs.
 
-use async_graphql::{Context, ID, InputObject, Object, Result, ResultExt};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, ResultExt};
 
 use crate::{
     events::EventBus,
@@ -13,7 +13,7 @@ use crate::{
     },
     transactions::{
         filter,
-        graphql::{TransactionFilter, TransactionOrder, TransactionType},
+        graphql::{ClearedStatus, TransactionFilter, TransactionOrder, TransactionType},
         service::{self, NewTransaction, Ordering, TransactionPatch},
     },
 };
@@ -32,6 +32,13 @@ pub struct CreateTransactionInput {
     kind: TransactionType,
     /// One of the caller's budget categories.
     category_id: Option<ID>,
+    /// One of the caller's open accounts; the default account when omitted. The amount is
+    /// in the account's currency.
+    account_id: Option<ID>,
+    /// Whether the bank has confirmed it (default UNCLEARED).
+    cleared: Option<ClearedStatus>,
+    /// Who was paid or paid you; up to 200 characters.
+    payee: Option<String>,
 }
 
 /// Transaction changes; omitted fields keep their value.
@@ -50,6 +57,12 @@ pub struct UpdateTransactionInput {
     category_id: Option<ID>,
     /// true makes it uncategorized.
     clear_category: Option<bool>,
+    /// Move it to another open account of the same currency.
+    account_id: Option<ID>,
+    /// Whether the bank has confirmed it.
+    cleared: Option<ClearedStatus>,
+    /// Who was paid or paid you; null removes it.
+    payee: MaybeUndefined<String>,
 }
 
 /// A category id that names no category of the caller is a field error, like any unknown id.
@@ -121,6 +134,9 @@ impl TransactionsMutation {
             transaction_date: input.transaction_date.0,
             kind: input.kind.into(),
             category_id: category_id(input.category_id),
+            account_id: input.account_id.as_ref().map(ids::parse_or_nil),
+            cleared: input.cleared.map(Into::into),
+            payee: input.payee,
         };
         service::create(db, events, caller.id, new)
             .await
@@ -145,6 +161,13 @@ impl TransactionsMutation {
             kind: input.kind.map(Into::into),
             category_id: category_id(input.category_id),
             clear_category: input.clear_category.unwrap_or(false),
+            account_id: input.account_id.as_ref().map(ids::parse_or_nil),
+            cleared: input.cleared.map(Into::into),
+            payee: match input.payee {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some(None),
+                MaybeUndefined::Value(payee) => Some(Some(payee)),
+            },
         };
         service::update(db, events, caller.id, id, patch)
             .await

@@ -1,25 +1,33 @@
 //! The `Transaction` node's fields and its type enum.
 
-use async_graphql::{Context, Enum, ID, Object, Result};
+use async_graphql::{Context, Enum, ID, Object, Result, ResultExt};
 
-use crate::foundation::entities::transactions::TransactionType as RowType;
+use crate::foundation::entities::accounts;
+use crate::foundation::entities::transactions::{Cleared as RowCleared, TransactionType as RowType};
 use crate::{
+    accounts::graphql::Account,
     budgets::graphql::BudgetCategory,
     foundation::{
         ids,
         money::{Currency, Money},
     },
     graphql::{
+        ContextExt,
+        loaders::ById,
         nodes::Transaction,
         scalars::{Date, DateTime},
     },
 };
 
-/// Money in or money out.
+/// Money in or money out; a transfer's two legs are neither income nor expense.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum TransactionType {
     Income,
     Expense,
+    /// The receiving leg of a transfer between two of the user's accounts.
+    TransferIn,
+    /// The sending leg of a transfer.
+    TransferOut,
 }
 
 impl From<RowType> for TransactionType {
@@ -27,6 +35,8 @@ impl From<RowType> for TransactionType {
         match t {
             RowType::Income => TransactionType::Income,
             RowType::Expense => TransactionType::Expense,
+            RowType::TransferIn => TransactionType::TransferIn,
+            RowType::TransferOut => TransactionType::TransferOut,
         }
     }
 }
@@ -36,6 +46,37 @@ impl From<TransactionType> for RowType {
         match t {
             TransactionType::Income => RowType::Income,
             TransactionType::Expense => RowType::Expense,
+            TransactionType::TransferIn => RowType::TransferIn,
+            TransactionType::TransferOut => RowType::TransferOut,
+        }
+    }
+}
+
+/// Whether a transaction has shown up on the bank's side (reconciled: and was checked against
+/// a statement).
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum ClearedStatus {
+    Uncleared,
+    Cleared,
+    Reconciled,
+}
+
+impl From<RowCleared> for ClearedStatus {
+    fn from(c: RowCleared) -> Self {
+        match c {
+            RowCleared::Uncleared => ClearedStatus::Uncleared,
+            RowCleared::Cleared => ClearedStatus::Cleared,
+            RowCleared::Reconciled => ClearedStatus::Reconciled,
+        }
+    }
+}
+
+impl From<ClearedStatus> for RowCleared {
+    fn from(c: ClearedStatus) -> Self {
+        match c {
+            ClearedStatus::Uncleared => RowCleared::Uncleared,
+            ClearedStatus::Cleared => RowCleared::Cleared,
+            ClearedStatus::Reconciled => RowCleared::Reconciled,
         }
     }
 }
@@ -67,6 +108,28 @@ impl Transaction {
     #[graphql(name = "type")]
     async fn kind(&self) -> TransactionType {
         self.0.kind.into()
+    }
+    /// The account it is in.
+    async fn account(&self, ctx: &Context<'_>) -> Result<Account> {
+        let loaded = ctx
+            .loaders()
+            .extend()?
+            .get(ById::<accounts::Entity>::new)
+            .load_one(self.0.account_id)
+            .await
+            .extend()?;
+        loaded
+            .map(Account)
+            .ok_or(crate::foundation::error::AppError::NotFound("account"))
+            .extend()
+    }
+    /// Whether it has cleared at the bank.
+    async fn cleared(&self) -> ClearedStatus {
+        self.0.cleared.into()
+    }
+    /// Who was paid, or who paid; up to 200 characters.
+    async fn payee(&self) -> Option<&str> {
+        self.0.payee.as_deref()
     }
     /// The budget category, or null when uncategorized.
     async fn category(&self, ctx: &Context<'_>) -> Result<Option<BudgetCategory>> {
