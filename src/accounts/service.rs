@@ -218,6 +218,32 @@ pub async fn remove(db: &DatabaseConnection, user_id: Uuid, id: Uuid, move_to: O
         if target.archived {
             return Err(AppError::invalid("moveTransactionsTo", "is archived"));
         }
+        // Transfers between the two accounts would become transfers from an account to
+        // itself: they moved nothing once the accounts are one, so they go (both legs).
+        let internal = Query::select()
+            .column(transactions::Column::TransferId)
+            .from(transactions::Entity)
+            .and_where(transactions::Column::UserId.eq(user_id))
+            .and_where(transactions::Column::AccountId.eq(target.id))
+            .and_where(transactions::Column::TransferId.is_not_null())
+            .to_owned();
+        transactions::Entity::delete_many()
+            .filter(transactions::Column::UserId.eq(user_id))
+            .filter(transactions::Column::AccountId.is_in([id, target.id]))
+            .filter(transactions::Column::TransferId.in_subquery(internal))
+            .filter(
+                transactions::Column::TransferId.in_subquery(
+                    Query::select()
+                        .column(transactions::Column::TransferId)
+                        .from(transactions::Entity)
+                        .and_where(transactions::Column::UserId.eq(user_id))
+                        .and_where(transactions::Column::AccountId.eq(id))
+                        .and_where(transactions::Column::TransferId.is_not_null())
+                        .to_owned(),
+                ),
+            )
+            .exec(&txn)
+            .await?;
         transactions::Entity::update_many()
             .col_expr(transactions::Column::AccountId, Expr::value(target.id))
             .col_expr(transactions::Column::UpdatedAt, Expr::value(db::now()))

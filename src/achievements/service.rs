@@ -92,7 +92,7 @@ async fn stats(db: &DatabaseConnection, user_id: Uuid) -> AppResult<Stats> {
     let sql = concat!(
         "SELECT \
         (SELECT COUNT(*) FROM budgets WHERE user_id = ?), \
-        (SELECT COUNT(*) FROM transactions WHERE user_id = ?), \
+        (SELECT COUNT(*) FROM transactions WHERE user_id = ? AND type IN ('income', 'expense')), \
         (SELECT COUNT(*) FROM savings_goals WHERE user_id = ?), \
         (SELECT COUNT(*) FROM savings_goals WHERE user_id = ? AND status = 'completed'), \
         (SELECT COUNT(*) FROM goal_contributions WHERE user_id = ?), \

@@ -27,7 +27,7 @@ use crate::{
     goals::graphql::{GoalsMutation, GoalsQuery, GoalsSubscription},
     interchange::graphql::{InterchangeMutation, InterchangeQuery},
     reports::graphql::ReportsQuery,
-    transactions::graphql::{TransactionsMutation, TransactionsQuery, TransactionsSubscription},
+    transactions::graphql::{TransactionsMutation, TransactionsQuery, TransactionsSubscription, TransfersMutation},
     users::graphql::{UsersMutation, UsersQuery},
 };
 
@@ -56,6 +56,7 @@ pub struct MutationRoot(
     AccountsMutation,
     BudgetsMutation,
     TransactionsMutation,
+    TransfersMutation,
     GoalsMutation,
     InterchangeMutation,
 );

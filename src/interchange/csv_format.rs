@@ -215,6 +215,16 @@ fn restore(cell: &str) -> String {
 }
 
 /// One exported line's cells, in `HEADER` order.
+/// The file's name for a transaction type.
+pub fn kind_name(kind: TransactionType) -> &'static str {
+    match kind {
+        TransactionType::Income => "income",
+        TransactionType::Expense => "expense",
+        TransactionType::TransferIn => "transfer_in",
+        TransactionType::TransferOut => "transfer_out",
+    }
+}
+
 pub fn cells(
     date: NaiveDate,
     description: &str,
@@ -222,12 +232,7 @@ pub fn cells(
     kind: TransactionType,
     category: Option<&str>,
 ) -> [String; 5] {
-    let kind = match kind {
-        TransactionType::Income => "income",
-        TransactionType::Expense => "expense",
-        TransactionType::TransferIn => "transfer_in",
-        TransactionType::TransferOut => "transfer_out",
-    };
+    let kind = kind_name(kind);
     [
         date.format("%Y-%m-%d").to_string(),
         neutralise(description),

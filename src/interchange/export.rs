@@ -6,7 +6,7 @@ use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::foundation::entities::transactions::{self, Column, Entity as Transactions, TransactionType};
+use crate::foundation::entities::transactions::{self, Column, Entity as Transactions};
 use crate::{
     foundation::{
         error::{AppError, AppResult},
@@ -114,7 +114,7 @@ pub async fn export(
         match format {
             ExportFormat::Csv => csv.extend(csv_text(&page, &names, csv.is_empty())?),
             ExportFormat::Json => json_rows.extend(page.items.iter().map(|(_, t)| {
-                let kind = if t.kind == TransactionType::Income { "income" } else { "expense" };
+                let kind = csv_format::kind_name(t.kind);
                 let category = t.budget_category_id.and_then(|id| names.get(&id));
                 json!({ "date": t.transaction_date, "description": t.description, "amount": Currency::of(&t.currency).amount(t.amount).to_string(), "type": kind, "category": category })
             })),

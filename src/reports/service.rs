@@ -25,6 +25,8 @@ use crate::{
 const INCOME_SUM: &str = "CAST(COALESCE(SUM(CASE WHEN type = 'income' THEN amount ELSE 0 END), 0) AS BIGINT)";
 const EXPENSE_SUM: &str = "CAST(COALESCE(SUM(CASE WHEN type = 'expense' THEN amount ELSE 0 END), 0) AS BIGINT)";
 const EXPENSE_COUNT: &str = "CAST(COALESCE(SUM(CASE WHEN type = 'expense' THEN 1 ELSE 0 END), 0) AS BIGINT)";
+/// Transfers are neither income nor expense, so they are not counted either.
+const COUNT: &str = "CAST(COALESCE(SUM(CASE WHEN type IN ('income', 'expense') THEN 1 ELSE 0 END), 0) AS BIGINT)";
 const AMOUNT_SUM: &str = "CAST(COALESCE(SUM(amount), 0) AS BIGINT)";
 
 /// Income and expenses of a set of transactions, in minor units.
@@ -71,7 +73,7 @@ pub async fn totals(db: &DatabaseConnection, user_id: Uuid, filter: &Transaction
     let row: Option<(i64, i64, i64, i64)> = Transactions::find()
         .select_only()
         .filter(condition(user_id, filter))
-        .expr(Expr::cust("COUNT(*)"))
+        .expr(Expr::cust(COUNT))
         .expr(Expr::cust(INCOME_SUM))
         .expr(Expr::cust(EXPENSE_SUM))
         .expr(Expr::cust(EXPENSE_COUNT))

@@ -19,11 +19,14 @@ use crate::{
         },
         validate,
     },
-    transactions::filter::{TransactionFilter, filtered},
+    transactions::{
+        filter::{TransactionFilter, filtered},
+        transfers,
+    },
 };
 
-const DESCRIPTION_MAX: usize = 500;
-const PAYEE_MAX: usize = 200;
+pub(crate) const DESCRIPTION_MAX: usize = 500;
+pub(crate) const PAYEE_MAX: usize = 200;
 
 pub struct NewTransaction {
     /// The caller's default account when omitted.
@@ -141,6 +144,9 @@ pub async fn update(
     patch: TransactionPatch,
 ) -> AppResult<transactions::Model> {
     let before = ownership::get::<Transactions>(db, user_id, id).await?;
+    if before.kind.is_transfer() {
+        return update_transfer_leg(db, events, user_id, &before, patch).await;
+    }
     let mut errors = FieldErrors::default();
     let currency = Currency::of(&before.currency);
     let mut active = before.clone().into_active_model();
@@ -215,7 +221,14 @@ pub async fn update(
     Ok(after)
 }
 
+/// Deletes a transaction; deleting either leg of a transfer deletes the transfer.
 pub async fn delete(db: &DatabaseConnection, events: &EventBus, user_id: Uuid, id: Uuid) -> AppResult<Uuid> {
+    if let Some(row) = find(db, user_id, id).await?
+        && row.kind.is_transfer()
+    {
+        transfers::delete(db, events, user_id, id).await?;
+        return Ok(id);
+    }
     let deleted = ownership::delete::<Transactions>(db, user_id, id).await?;
     announce(db, events, user_id, ChangeKind::Deleted, None, None, deleted).await;
     Ok(deleted)
@@ -280,8 +293,74 @@ pub async fn count(db: &DatabaseConnection, user_id: Uuid, filter: &TransactionF
     Ok(filtered(user_id, filter)?.count(db).await?)
 }
 
-/// Records a field error unless `category_id` is one of the caller's categories. Another
-/// user's category gets the same answer as one that does not exist.
+/// `updateTransaction` on one leg of a transfer: the date, description and (in one currency)
+/// the amount change on both legs, the account, cleared state and payee on this one. A leg
+/// stays a transfer leg without a category. Field errors name the `updateTransaction` inputs.
+async fn update_transfer_leg(
+    db: &DatabaseConnection,
+    events: &EventBus,
+    user_id: Uuid,
+    leg: &transactions::Model,
+    patch: TransactionPatch,
+) -> AppResult<transactions::Model> {
+    let mut errors = FieldErrors::default();
+    if patch.kind.is_some_and(|kind| kind != leg.kind) {
+        errors.add(
+            "input.type",
+            "cannot change on a transfer leg; delete the transfer to record income or expense",
+        );
+    }
+    if patch.category_id.is_some() {
+        errors.add(
+            "input.categoryId",
+            "a transfer is neither income nor expense and has no category",
+        );
+    }
+    errors.finish()?;
+    let sending = leg.kind == TransactionType::TransferOut;
+    let (own_account, own_amount) = if sending {
+        ("input.fromAccountId", "input.amount")
+    } else {
+        ("input.toAccountId", "input.toAmount")
+    };
+    let mut pair = transfers::TransferPatch {
+        date: patch.transaction_date,
+        description: patch.description,
+        ..Default::default()
+    };
+    if sending {
+        pair.from_account_id = patch.account_id;
+        pair.amount = patch.amount;
+    } else {
+        pair.to_account_id = patch.account_id;
+        pair.to_amount = patch.amount;
+    }
+    let own = transfers::LegPatch {
+        cleared: patch.cleared,
+        payee: patch.payee,
+    };
+    let transfer = transfers::update(db, events, user_id, leg.id, pair, own)
+        .await
+        .map_err(|err| match err {
+            AppError::BadUserInput(problems) => AppError::BadUserInput(
+                problems
+                    .into_iter()
+                    .map(|mut problem| {
+                        problem.field = match problem.field.as_str() {
+                            f if f == own_account => "input.accountId".into(),
+                            f if f == own_amount => "input.amount".into(),
+                            "input.date" => "input.transactionDate".into(),
+                            _ => problem.field,
+                        };
+                        problem
+                    })
+                    .collect(),
+            ),
+            other => other,
+        })?;
+    Ok(if sending { transfer.from } else { transfer.to })
+}
+
 /// Transfers have their own mutation, which writes both legs.
 fn check_kind(kind: TransactionType, errors: &mut FieldErrors) {
     if kind.is_transfer() {
@@ -292,6 +371,8 @@ fn check_kind(kind: TransactionType, errors: &mut FieldErrors) {
     }
 }
 
+/// Records a field error unless `category_id` is one of the caller's categories. Another
+/// user's category gets the same answer as one that does not exist.
 async fn check_category(
     db: &DatabaseConnection,
     user_id: Uuid,

@@ -33,4 +33,5 @@ mod schema;
 mod subscriptions;
 mod tokens;
 mod transactions;
+mod transfers;
 mod web;

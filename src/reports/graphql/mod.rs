@@ -80,6 +80,13 @@ impl ReportsQuery {
             ..Default::default()
         };
         let kind = kind.map(RowType::from).unwrap_or(RowType::Expense);
+        if kind.is_transfer() {
+            return Err(AppError::invalid(
+                "type",
+                "must be INCOME or EXPENSE: transfers are neither",
+            ))
+            .extend();
+        }
         let sums = service::by_category(db, caller.id, &filter, kind).await.extend()?;
         Ok(category_totals(sums, reporting_currency(ctx).await?))
     }

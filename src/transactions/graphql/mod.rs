@@ -4,9 +4,11 @@ mod changes;
 mod filters;
 mod operations;
 mod transaction;
+mod transfer;
 
 pub use crate::graphql::nodes::Transaction;
 pub use changes::{TransactionChanged, TransactionsSubscription};
 pub use filters::{SortDirection, TransactionFilter, TransactionOrder, TransactionOrderField};
 pub use operations::{TransactionsMutation, TransactionsQuery};
 pub use transaction::{ClearedStatus, TransactionType};
+pub use transfer::{Transfer, TransfersMutation};

@@ -17,6 +17,7 @@ use crate::{
         nodes::Transaction,
         scalars::{Date, DateTime},
     },
+    transactions::{graphql::Transfer, loader::TransferLegs},
 };
 
 /// Money in or money out; a transfer's two legs are neither income nor expense.
@@ -104,7 +105,7 @@ impl Transaction {
     async fn transaction_date(&self) -> Date {
         Date(self.0.transaction_date)
     }
-    /// Income or expense.
+    /// Income, expense, or one leg of a transfer.
     #[graphql(name = "type")]
     async fn kind(&self) -> TransactionType {
         self.0.kind.into()
@@ -130,6 +131,20 @@ impl Transaction {
     /// Who was paid, or who paid; up to 200 characters.
     async fn payee(&self) -> Option<&str> {
         self.0.payee.as_deref()
+    }
+    /// For a TRANSFER_IN or TRANSFER_OUT leg, the transfer with both legs; null otherwise.
+    async fn transfer(&self, ctx: &Context<'_>) -> Result<Option<Transfer>> {
+        let Some(transfer_id) = self.0.transfer_id else {
+            return Ok(None);
+        };
+        let loaded = ctx
+            .loaders()
+            .extend()?
+            .get(TransferLegs)
+            .load_one(transfer_id)
+            .await
+            .extend()?;
+        Ok(loaded.map(Transfer))
     }
     /// The budget category, or null when uncategorized.
     async fn category(&self, ctx: &Context<'_>) -> Result<Option<BudgetCategory>> {
