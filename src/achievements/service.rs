@@ -12,7 +12,12 @@ use crate::foundation::entities::achievements::{self, Column, Entity as Achievem
 use crate::{
     achievements::rules::{self, Stats},
     events::{Event, EventBus},
-    foundation::{db, error::AppResult, ledger::spent_within_budget, ownership},
+    foundation::{
+        db,
+        error::AppResult,
+        ledger::{category_lines_sql, spent_within_budget},
+        ownership,
+    },
 };
 
 /// Runs after a write that can unlock badges, and announces what it unlocked. The write has
@@ -89,7 +94,7 @@ pub async fn list(db: &DatabaseConnection, user_id: Uuid) -> AppResult<Vec<achie
 
 /// Every statistic the rules need, in one statement.
 async fn stats(db: &DatabaseConnection, user_id: Uuid) -> AppResult<Stats> {
-    let sql = concat!(
+    let sql = format!(
         "SELECT \
         (SELECT COUNT(*) FROM budgets WHERE user_id = ?), \
         (SELECT COUNT(*) FROM transactions WHERE user_id = ? AND type IN ('income', 'expense')), \
@@ -100,16 +105,16 @@ async fn stats(db: &DatabaseConnection, user_id: Uuid) -> AppResult<Stats> {
         (SELECT COUNT(*) FROM budgets b WHERE b.user_id = ? AND b.period = 'monthly' AND b.end_date < ? \
            AND EXISTS (SELECT 1 FROM budget_categories c WHERE c.budget_id = b.id) \
            AND NOT EXISTS (SELECT 1 FROM budget_categories c WHERE c.budget_id = b.id AND c.amount <= ( \
-             SELECT COALESCE(SUM(t.amount), 0) FROM transactions t WHERE t.budget_category_id = c.id \
-               AND ",
-        spent_within_budget!(),
-        ")))"
+             SELECT COALESCE(SUM(t.amount), 0) FROM {lines} t \
+               WHERE t.user_id = b.user_id AND t.budget_category_id = c.id AND {spent})))",
+        lines = category_lines_sql(db.get_database_backend()),
+        spent = spent_within_budget!(),
     );
     let today = Utc::now().date_naive();
     let mut values: Vec<sea_orm::Value> = (0..7).map(|_| user_id.into()).collect();
     values.insert(7, today.into());
     let row = db
-        .query_one_raw(db::statement(db.get_database_backend(), sql, values))
+        .query_one_raw(db::statement(db.get_database_backend(), &sql, values))
         .await?
         .ok_or_else(|| crate::foundation::error::AppError::internal("stats query returned no row"))?;
     let get = |i| row.try_get_by_index::<i64>(i);

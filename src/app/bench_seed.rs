@@ -156,6 +156,7 @@ impl Batch {
                 cleared: Set(Cleared::Cleared),
                 payee: Set(None),
                 transfer_id: Set(None),
+                has_splits: Set(false),
                 // The rest spread evenly over the 15 categories.
                 budget_category_id: Set(category),
                 amount: Set(if income {

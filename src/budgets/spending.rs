@@ -6,30 +6,38 @@ use std::collections::HashMap;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use uuid::Uuid;
 
-use crate::foundation::{db, error::AppResult, ledger::spent_within_budget};
+use crate::foundation::{
+    db,
+    error::AppResult,
+    ledger::{category_lines_sql, spent_within_budget},
+};
 
-/// Expenses in each category dated within its budget's range, in minor units.
+/// Expenses in each category dated within its budget's range (split lines in their own
+/// categories), in minor units.
 pub async fn by_category(db: &DatabaseConnection, user_id: Uuid, ids: &[Uuid]) -> AppResult<HashMap<Uuid, i64>> {
     let sql = format!(
         "SELECT c.id, CAST(COALESCE(SUM(t.amount), 0) AS BIGINT) \
          FROM budget_categories c \
          JOIN budgets b ON b.id = c.budget_id \
-         JOIN transactions t ON t.budget_category_id = c.id AND {} \
+         JOIN {} t ON t.user_id = c.user_id AND t.budget_category_id = c.id AND {} \
          WHERE c.user_id = ? AND c.id IN ({}) GROUP BY c.id",
+        category_lines_sql(db.get_database_backend()),
         spent_within_budget!(),
         db::placeholders(ids.len())
     );
     sums(db, &sql, user_id, ids).await
 }
 
-/// Expenses in each budget's categories dated within its range, in minor units.
+/// Expenses in each budget's categories dated within its range (split lines in their own
+/// categories), in minor units.
 pub async fn by_budget(db: &DatabaseConnection, user_id: Uuid, ids: &[Uuid]) -> AppResult<HashMap<Uuid, i64>> {
     let sql = format!(
         "SELECT b.id, CAST(COALESCE(SUM(t.amount), 0) AS BIGINT) \
          FROM budgets b \
          JOIN budget_categories c ON c.budget_id = b.id \
-         JOIN transactions t ON t.budget_category_id = c.id AND {} \
+         JOIN {} t ON t.user_id = b.user_id AND t.budget_category_id = c.id AND {} \
          WHERE b.user_id = ? AND b.id IN ({}) GROUP BY b.id",
+        category_lines_sql(db.get_database_backend()),
         spent_within_budget!(),
         db::placeholders(ids.len())
     );

@@ -39,7 +39,7 @@ pub async fn snapshot(
     let unusual = queries::unusual_expenses(db, user_id, month).await?;
     let unusual_categories: Vec<Uuid> = unusual
         .iter()
-        .filter_map(|(t, _)| t.budget_category_id)
+        .map(|u| u.category_id)
         .filter(|id| !names.contains_key(id))
         .collect();
     let more_names = budgets::categories::by_ids(db, user_id, &unusual_categories).await?;
@@ -81,12 +81,12 @@ pub async fn snapshot(
             .collect(),
         unusual: unusual
             .into_iter()
-            .map(|(t, others_average)| UnusualExpense {
-                category_name: name_of(t.budget_category_id),
-                description: t.description,
-                amount: t.amount,
-                category_id: t.budget_category_id,
-                others_average,
+            .map(|u| UnusualExpense {
+                category_name: name_of(Some(u.category_id)),
+                description: u.description,
+                amount: u.amount,
+                category_id: Some(u.category_id),
+                others_average: u.others_average,
             })
             .collect(),
     })

@@ -89,6 +89,15 @@ impl FieldErrors {
         result.map_err(|message| self.add(field, message)).ok()
     }
 
+    /// How many problems were recorded so far.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     pub fn finish(self) -> AppResult<()> {
         if self.0.is_empty() {
             Ok(())

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::foundation::entities::{
     accounts, achievements, budget_categories, budgets, goal_contributions, goal_milestones, savings_goals,
-    transactions, users,
+    transaction_splits, transactions, users,
 };
 use crate::foundation::error::{AppError, AppResult};
 
@@ -137,6 +137,7 @@ owned_by_user_id! {
     budgets => "budget",
     budget_categories => "budget category",
     transactions => "transaction",
+    transaction_splits => "transaction split",
     savings_goals => "savings goal",
     goal_contributions => "goal contribution",
     goal_milestones => "goal milestone",

@@ -55,29 +55,43 @@ pub async fn page_field<P: PageParent>(
     Ok(connection(loaded.page, TotalCount::Known(loaded.total), Transaction))
 }
 
-/// What a page of transactions hangs from: a column of `transactions` naming the parent.
+/// What a page of transactions hangs from.
 pub trait PageParent: Send + Sync + 'static {
-    /// The column, e.g. `budget_category_id`.
-    const COLUMN: &'static str;
-    /// The parent of a loaded row.
-    fn parent_of(row: &transactions::Model) -> Option<Uuid>;
+    /// How many times the statement of [`PageParent::rows`] takes the caller's id and the
+    /// parent ids, in that order.
+    const BINDINGS: usize;
+    /// A statement giving the caller's transactions under the parents in `IN ({parents})`:
+    /// every column of `transactions` plus the parent's id as `parent_id`, a transaction once
+    /// per parent.
+    fn rows(parents: &str) -> String;
 }
 
-/// Transactions by their budget category.
+/// Transactions by their budget category; a split transaction under each of its lines'
+/// categories.
 pub struct ByCategory;
 impl PageParent for ByCategory {
-    const COLUMN: &'static str = "budget_category_id";
-    fn parent_of(row: &transactions::Model) -> Option<Uuid> {
-        row.budget_category_id
+    const BINDINGS: usize = 2;
+    fn rows(parents: &str) -> String {
+        format!(
+            "SELECT t.*, t.budget_category_id AS parent_id FROM transactions t \
+               WHERE t.user_id = ? AND t.budget_category_id IN ({parents}) \
+             UNION ALL \
+             SELECT DISTINCT t.*, s.budget_category_id AS parent_id FROM transaction_splits s \
+               JOIN transactions t ON t.id = s.transaction_id \
+               WHERE s.user_id = ? AND s.budget_category_id IN ({parents})"
+        )
     }
 }
 
 /// Transactions by their account.
 pub struct ByAccount;
 impl PageParent for ByAccount {
-    const COLUMN: &'static str = "account_id";
-    fn parent_of(row: &transactions::Model) -> Option<Uuid> {
-        Some(row.account_id)
+    const BINDINGS: usize = 1;
+    fn rows(parents: &str) -> String {
+        format!(
+            "SELECT t.*, t.account_id AS parent_id FROM transactions t \
+             WHERE t.user_id = ? AND t.account_id IN ({parents})"
+        )
     }
 }
 
@@ -161,17 +175,15 @@ impl<P: PageParent> TransactionPages<P> {
         after: Option<&Cursor>,
     ) -> Result<HashMap<Uuid, Page>, AppError> {
         let mut values = self.scoped(parents);
-        let column = P::COLUMN;
+        let rows = P::rows(&db::placeholders(parents.len()));
         // The total is counted before the cursor narrows the rows; the row number after.
         let mut sql = format!(
             "SELECT * FROM ( \
                SELECT counted.*, ROW_NUMBER() OVER ( \
-                 PARTITION BY counted.{column} ORDER BY counted.transaction_date DESC, counted.id DESC) AS page_row \
+                 PARTITION BY counted.parent_id ORDER BY counted.transaction_date DESC, counted.id DESC) AS page_row \
                FROM ( \
-                 SELECT t.*, COUNT(*) OVER (PARTITION BY t.{column}) AS parent_total \
-                 FROM transactions t WHERE t.user_id = ? AND t.{column} IN ({}) \
-               ) counted",
-            db::placeholders(parents.len())
+                 SELECT r.*, COUNT(*) OVER (PARTITION BY r.parent_id) AS parent_total FROM ({rows}) r \
+               ) counted"
         );
         if let Some(Cursor {
             key: SortKey::Date(date),
@@ -181,7 +193,7 @@ impl<P: PageParent> TransactionPages<P> {
             sql.push_str(" WHERE counted.transaction_date < ? OR (counted.transaction_date = ? AND counted.id < ?)");
             values.extend([Value::from(*date), Value::from(*date), Value::from(*id)]);
         }
-        sql.push_str(&format!(" ) ranked WHERE page_row <= ? ORDER BY {column}, page_row"));
+        sql.push_str(" ) ranked WHERE page_row <= ? ORDER BY parent_id, page_row");
         values.push(i64::try_from(limit + 1).unwrap_or(i64::MAX).into());
 
         let rows = self
@@ -193,9 +205,7 @@ impl<P: PageParent> TransactionPages<P> {
         for row in rows {
             let transaction = transactions::Model::from_query_result(&row, "")?;
             let total: i64 = row.try_get("", "parent_total")?;
-            let Some(parent_id) = P::parent_of(&transaction) else {
-                continue;
-            };
+            let parent_id: Uuid = row.try_get("", "parent_id")?;
             let page = pages.entry(parent_id).or_default();
             page.total = u64::try_from(total).unwrap_or_default();
             if page.page.items.len() as u64 == limit {
@@ -218,12 +228,8 @@ impl<P: PageParent> TransactionPages<P> {
     }
 
     async fn totals(&self, parents: &[Uuid]) -> Result<Vec<(Uuid, u64)>, AppError> {
-        let column = P::COLUMN;
-        let sql = format!(
-            "SELECT {column}, COUNT(*) FROM transactions \
-             WHERE user_id = ? AND {column} IN ({}) GROUP BY {column}",
-            db::placeholders(parents.len())
-        );
+        let rows = P::rows(&db::placeholders(parents.len()));
+        let sql = format!("SELECT r.parent_id, COUNT(*) FROM ({rows}) r GROUP BY r.parent_id");
         let statement = db::statement(self.0.db.get_database_backend(), &sql, self.scoped(parents));
         let rows = self.0.db.query_all_raw(statement).await?;
         let count = |row: &sea_orm::QueryResult| -> Result<(Uuid, u64), sea_orm::DbErr> {
@@ -235,10 +241,14 @@ impl<P: PageParent> TransactionPages<P> {
         Ok(rows.iter().map(count).collect::<Result<_, _>>()?)
     }
 
-    /// The caller's id followed by the parent ids, for `user_id = ? AND ... IN (...)`.
+    /// The caller's id followed by the parent ids, for each `user_id = ? AND ... IN (...)`
+    /// of `P::rows`.
     fn scoped(&self, parents: &[Uuid]) -> Vec<Value> {
-        let mut values: Vec<Value> = vec![self.0.user_id.into()];
-        values.extend(parents.iter().map(|id| Value::from(*id)));
+        let mut values: Vec<Value> = Vec::with_capacity(P::BINDINGS * (parents.len() + 1));
+        for _ in 0..P::BINDINGS {
+            values.push(self.0.user_id.into());
+            values.extend(parents.iter().map(|id| Value::from(*id)));
+        }
         values
     }
 }

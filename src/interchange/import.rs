@@ -106,6 +106,7 @@ pub async fn import_csv(
             cleared: Set(Cleared::Uncleared),
             payee: Set(None),
             transfer_id: Set(None),
+            has_splits: Set(false),
             // insert_many skips before_save, so the search text is set here.
             search_text: Set(transactions::search_text(&row.description)),
             description: Set(row.description.clone()),

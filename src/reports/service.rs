@@ -5,7 +5,8 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Expr, Query, SelectStatement},
 };
 use uuid::Uuid;
 
@@ -16,17 +17,15 @@ use crate::foundation::entities::{
 use crate::{
     foundation::{
         error::{AppError, AppResult},
+        ledger::category_lines,
         ownership,
         periods::{DateRange, Granularity},
     },
-    transactions::filter::{TransactionFilter, check_filter, condition},
+    transactions::filter::{Rows, TransactionFilter, check_filter, condition, condition_on, selects_categories},
 };
 
 const INCOME_SUM: &str = "CAST(COALESCE(SUM(CASE WHEN type = 'income' THEN amount ELSE 0 END), 0) AS BIGINT)";
 const EXPENSE_SUM: &str = "CAST(COALESCE(SUM(CASE WHEN type = 'expense' THEN amount ELSE 0 END), 0) AS BIGINT)";
-const EXPENSE_COUNT: &str = "CAST(COALESCE(SUM(CASE WHEN type = 'expense' THEN 1 ELSE 0 END), 0) AS BIGINT)";
-/// Transfers are neither income nor expense, so they are not counted either.
-const COUNT: &str = "CAST(COALESCE(SUM(CASE WHEN type IN ('income', 'expense') THEN 1 ELSE 0 END), 0) AS BIGINT)";
 const AMOUNT_SUM: &str = "CAST(COALESCE(SUM(amount), 0) AS BIGINT)";
 
 /// Income and expenses of a set of transactions, in minor units.
@@ -68,28 +67,50 @@ pub fn in_range(range: DateRange) -> TransactionFilter {
     }
 }
 
+/// The rows a filter's aggregate sums: whole transactions, or category lines when the filter
+/// selects by category (a split transaction then counts only its lines in that category).
+fn source(filter: &TransactionFilter) -> (SelectStatement, Rows) {
+    let mut select = Query::select();
+    if selects_categories(filter) {
+        select.from_subquery(category_lines(), transactions::Entity);
+        (select, Rows::Lines)
+    } else {
+        select.from(transactions::Entity);
+        (select, Rows::Transactions)
+    }
+}
+
+/// How many income and expense transactions (a split transaction's lines count once).
+fn counted(rows: Rows, kinds: &str) -> String {
+    match rows {
+        Rows::Transactions => {
+            format!("CAST(COALESCE(SUM(CASE WHEN type IN ({kinds}) THEN 1 ELSE 0 END), 0) AS BIGINT)")
+        }
+        Rows::Lines => format!("CAST(COUNT(DISTINCT CASE WHEN type IN ({kinds}) THEN id END) AS BIGINT)"),
+    }
+}
+
 pub async fn totals(db: &DatabaseConnection, user_id: Uuid, filter: &TransactionFilter) -> AppResult<Totals> {
     check_filter(filter)?;
-    let row: Option<(i64, i64, i64, i64)> = Transactions::find()
-        .select_only()
-        .filter(condition(user_id, filter))
-        .expr(Expr::cust(COUNT))
+    let (mut select, rows) = source(filter);
+    select
+        .cond_where(condition_on(user_id, filter, rows))
+        .expr(Expr::cust(counted(rows, "'income', 'expense'")))
         .expr(Expr::cust(INCOME_SUM))
         .expr(Expr::cust(EXPENSE_SUM))
-        .expr(Expr::cust(EXPENSE_COUNT))
-        .into_tuple()
-        .one(db)
-        .await?;
-    let (count, income, expenses, expense_count) = row.unwrap_or_default();
+        .expr(Expr::cust(counted(rows, "'expense'")));
+    let row = db.query_one(&select).await?;
+    let get = |i| row.as_ref().map_or(Ok(0), |r| r.try_get_by_index::<i64>(i));
     Ok(Totals {
-        count,
-        income,
-        expenses,
-        expense_count,
+        count: get(0)?,
+        income: get(1)?,
+        expenses: get(2)?,
+        expense_count: get(3)?,
     })
 }
 
-/// Sums of `kind` transactions per category, largest first.
+/// Sums of `kind` transactions per category, largest first; a split transaction's lines count
+/// in their own categories.
 pub async fn by_category(
     db: &DatabaseConnection,
     user_id: Uuid,
@@ -97,25 +118,26 @@ pub async fn by_category(
     kind: TransactionType,
 ) -> AppResult<Vec<CategorySum>> {
     check_filter(filter)?;
-    let rows: Vec<(Option<Uuid>, i64, i64)> = Transactions::find()
-        .select_only()
-        .filter(condition(user_id, filter))
-        .filter(Column::Kind.eq(kind))
+    let mut select = Query::select();
+    select
+        .from_subquery(category_lines(), transactions::Entity)
+        .cond_where(condition_on(user_id, filter, Rows::Lines))
+        .and_where(Column::Kind.eq(kind))
         .column(Column::BudgetCategoryId)
         .expr(Expr::cust(AMOUNT_SUM))
-        .expr(Expr::cust("COUNT(*)"))
-        .group_by(Column::BudgetCategoryId)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let mut sums: Vec<CategorySum> = rows
-        .into_iter()
-        .map(|(category_id, total, count)| CategorySum {
-            category_id,
-            total,
-            count,
+        .expr(Expr::cust("CAST(COUNT(DISTINCT id) AS BIGINT)"))
+        .group_by_col(Column::BudgetCategoryId);
+    let rows = db.query_all(&select).await?;
+    let mut sums = rows
+        .iter()
+        .map(|row| {
+            Ok(CategorySum {
+                category_id: row.try_get_by_index(0)?,
+                total: row.try_get_by_index(1)?,
+                count: row.try_get_by_index(2)?,
+            })
         })
-        .collect();
+        .collect::<Result<Vec<_>, sea_orm::DbErr>>()?;
     sums.sort_by(|a, b| b.total.cmp(&a.total).then(a.category_id.cmp(&b.category_id)));
     Ok(sums)
 }
@@ -131,20 +153,21 @@ pub async fn by_period(
 ) -> AppResult<Vec<PeriodSum>> {
     check_filter(filter)?;
     let bucket = bucket_sql(db.get_database_backend(), granularity);
-    let rows: Vec<(String, i64, i64)> = Transactions::find()
-        .select_only()
-        .filter(condition(user_id, filter))
+    let (mut select, rows) = source(filter);
+    select
+        .cond_where(condition_on(user_id, filter, rows))
         .expr(Expr::cust(bucket))
         .expr(Expr::cust(INCOME_SUM))
         .expr(Expr::cust(EXPENSE_SUM))
-        .group_by(Expr::cust(bucket))
-        .into_tuple()
-        .all(db)
-        .await?;
+        .add_group_by([Expr::cust(bucket)]);
     let mut sums = HashMap::new();
-    for (start, income, expenses) in rows {
+    for row in db.query_all(&select).await? {
+        let start: String = row.try_get_by_index(0)?;
         let start = NaiveDate::parse_from_str(&start, "%Y-%m-%d").map_err(AppError::internal)?;
-        sums.insert(start, (income, expenses));
+        sums.insert(
+            start,
+            (row.try_get_by_index::<i64>(1)?, row.try_get_by_index::<i64>(2)?),
+        );
     }
     let mut starts: Vec<NaiveDate> = match buckets {
         Some(buckets) => buckets.to_vec(),

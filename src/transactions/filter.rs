@@ -9,6 +9,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::foundation::entities::budget_categories;
+use crate::foundation::entities::transaction_splits;
 use crate::foundation::entities::transactions::{Cleared, Column, Entity as Transactions, TransactionType};
 use crate::foundation::{
     error::{AppResult, FieldErrors},
@@ -59,8 +60,28 @@ pub fn filtered(user_id: Uuid, filter: &TransactionFilter) -> AppResult<Select<T
     Ok(Transactions::find().filter(condition(user_id, filter)))
 }
 
-/// The WHERE clause of `filter`, always scoped to `user_id`.
+/// What a filter's rows are: whole transactions (lists, counts, exports) or category lines
+/// (`foundation::ledger::category_lines`, aliased `transactions`: what is summed per category).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rows {
+    Transactions,
+    Lines,
+}
+
+/// Whether `filter` selects by category, so that an aggregate must sum category lines (a
+/// split transaction's part in a category) rather than whole transactions.
+pub fn selects_categories(filter: &TransactionFilter) -> bool {
+    filter.category_id.is_some() || filter.budget_id.is_some() || filter.uncategorized.is_some()
+}
+
+/// The WHERE clause of `filter` over whole transactions, always scoped to `user_id`. A split
+/// transaction matches a category criterion when any of its lines does.
 pub fn condition(user_id: Uuid, filter: &TransactionFilter) -> Condition {
+    condition_on(user_id, filter, Rows::Transactions)
+}
+
+/// The WHERE clause of `filter` over `rows`, always scoped to `user_id`.
+pub fn condition_on(user_id: Uuid, filter: &TransactionFilter, rows: Rows) -> Condition {
     let mut all = Condition::all().add(Column::UserId.eq(user_id));
     if let Some(from) = filter.from {
         all = all.add(Column::TransactionDate.gte(from));
@@ -77,21 +98,53 @@ pub fn condition(user_id: Uuid, filter: &TransactionFilter) -> Condition {
     if let Some(cleared) = filter.cleared {
         all = all.add(Column::Cleared.eq(cleared));
     }
+    // Category criteria: on a line, its own category; on a transaction, its category or, when
+    // split, any of its lines' (`split_line` gives the lines' predicate).
+    let mut categorized = |own: Condition, split_line: Condition| {
+        all = match rows {
+            Rows::Lines => all.clone().add(own),
+            Rows::Transactions => {
+                let lines = Query::select()
+                    .column(transaction_splits::Column::TransactionId)
+                    .from(transaction_splits::Entity)
+                    .and_where(transaction_splits::Column::UserId.eq(user_id))
+                    .cond_where(split_line)
+                    .to_owned();
+                let whole = Condition::all().add(Column::HasSplits.eq(false)).add(own);
+                all.clone()
+                    .add(Condition::any().add(whole).add(Column::Id.in_subquery(lines)))
+            }
+        };
+    };
     if let Some(category_id) = filter.category_id {
-        all = all.add(Column::BudgetCategoryId.eq(category_id));
+        categorized(
+            Condition::all().add(Column::BudgetCategoryId.eq(category_id)),
+            Condition::all().add(transaction_splits::Column::BudgetCategoryId.eq(category_id)),
+        );
     }
     if let Some(budget_id) = filter.budget_id {
-        let categories = Query::select()
-            .column(budget_categories::Column::Id)
-            .from(budget_categories::Entity)
-            .and_where(budget_categories::Column::BudgetId.eq(budget_id))
-            .and_where(budget_categories::Column::UserId.eq(user_id))
-            .to_owned();
-        all = all.add(Column::BudgetCategoryId.in_subquery(categories));
+        let categories = || {
+            Query::select()
+                .column(budget_categories::Column::Id)
+                .from(budget_categories::Entity)
+                .and_where(budget_categories::Column::BudgetId.eq(budget_id))
+                .and_where(budget_categories::Column::UserId.eq(user_id))
+                .to_owned()
+        };
+        categorized(
+            Condition::all().add(Column::BudgetCategoryId.in_subquery(categories())),
+            Condition::all().add(transaction_splits::Column::BudgetCategoryId.in_subquery(categories())),
+        );
     }
     match filter.uncategorized {
-        Some(true) => all = all.add(Column::BudgetCategoryId.is_null()),
-        Some(false) => all = all.add(Column::BudgetCategoryId.is_not_null()),
+        Some(true) => categorized(
+            Condition::all().add(Column::BudgetCategoryId.is_null()),
+            Condition::all().add(transaction_splits::Column::BudgetCategoryId.is_null()),
+        ),
+        Some(false) => categorized(
+            Condition::all().add(Column::BudgetCategoryId.is_not_null()),
+            Condition::all().add(transaction_splits::Column::BudgetCategoryId.is_not_null()),
+        ),
         None => {}
     }
     if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {

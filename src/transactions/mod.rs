@@ -4,4 +4,5 @@ pub mod filter;
 pub mod graphql;
 pub mod loader;
 pub mod service;
+pub mod splits;
 pub mod transfers;

@@ -1,12 +1,13 @@
 //! Transaction reads and writes, scoped by the caller's user id.
 
 use chrono::NaiveDate;
-use sea_orm::{ActiveModelTrait, DatabaseConnection, IntoActiveModel, NotSet, PaginatorTrait, Set};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, IntoActiveModel, NotSet, PaginatorTrait, Set, TransactionTrait};
 use uuid::Uuid;
 
 use crate::foundation::entities::transactions::{self, Cleared, Column, Entity as Transactions, TransactionType};
 use crate::{
-    accounts, budgets,
+    accounts,
+    budgets::{self, alerts::Posting},
     events::{ChangeKind, Event, EventBus, TransactionChange},
     foundation::{
         db,
@@ -21,6 +22,7 @@ use crate::{
     },
     transactions::{
         filter::{TransactionFilter, filtered},
+        splits::{self, NewSplit},
         transfers,
     },
 };
@@ -38,6 +40,8 @@ pub struct NewTransaction {
     pub category_id: Option<Uuid>,
     pub cleared: Option<Cleared>,
     pub payee: Option<String>,
+    /// Lines with their own categories; empty for an unsplit transaction.
+    pub splits: Vec<NewSplit>,
 }
 
 /// Transaction changes; `None` keeps a value.
@@ -54,6 +58,9 @@ pub struct TransactionPatch {
     pub cleared: Option<Cleared>,
     /// `Some(None)` clears the payee.
     pub payee: Option<Option<String>>,
+    /// New lines; `Some(vec![])` removes the split. A category (or `clear_category`) without
+    /// splits also ends a split.
+    pub splits: Option<Vec<NewSplit>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -110,8 +117,20 @@ pub async fn create(
     if let Some(category_id) = new.category_id {
         check_category(db, user_id, category_id, &mut errors).await?;
     }
+    let lines = if new.splits.is_empty() {
+        None
+    } else {
+        if new.category_id.is_some() {
+            errors.add(
+                "input.categoryId",
+                "cannot be combined with splits: each line has its own category",
+            );
+        }
+        splits::check(db, user_id, &new.splits, amount, currency, &mut errors).await?
+    };
     errors.finish()?;
     let now = db::now();
+    let txn = db.begin().await?;
     let row = transactions::ActiveModel {
         id: Set(Uuid::now_v7()),
         user_id: Set(user_id),
@@ -122,6 +141,7 @@ pub async fn create(
         cleared: Set(new.cleared.unwrap_or(Cleared::Uncleared)),
         payee: Set(payee),
         transfer_id: Set(None),
+        has_splits: Set(lines.is_some()),
         description: Set(description.unwrap_or_default()),
         transaction_date: Set(new.transaction_date),
         kind: Set(new.kind),
@@ -129,9 +149,18 @@ pub async fn create(
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(db)
+    .insert(&txn)
     .await?;
-    announce(db, events, user_id, ChangeKind::Created, None, Some(&row), row.id).await;
+    let written = match &lines {
+        Some(lines) => splits::replace(&txn, &row, lines).await?,
+        None => Vec::new(),
+    };
+    txn.commit().await?;
+    let after = Posting {
+        row: &row,
+        splits: &written,
+    };
+    announce(db, events, user_id, ChangeKind::Created, None, Some(after), row.id).await;
     crate::achievements::service::after_event(db, events, user_id).await;
     Ok(row)
 }
@@ -150,12 +179,21 @@ pub async fn update(
     let mut errors = FieldErrors::default();
     let currency = Currency::of(&before.currency);
     let mut active = before.clone().into_active_model();
-    if let Some(amount) = patch
-        .amount
-        .and_then(|v| errors.take("input.amount", validate::positive(v, currency)))
-    {
+    let amount = match patch.amount {
+        Some(v) => errors.take("input.amount", validate::positive(v, currency)),
+        None => Some(before.amount),
+    };
+    if let Some(amount) = amount {
         active.amount = Set(amount);
     }
+    let before_lines = if before.has_splits {
+        splits::of_transactions(db, user_id, &[before.id])
+            .await?
+            .remove(&before.id)
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     if let Some(text) = patch
         .description
         .and_then(|v| errors.take("input.description", validate::label(&v, DESCRIPTION_MAX)))
@@ -205,16 +243,57 @@ pub async fn update(
         (None, true) => active.budget_category_id = Set(None),
         (None, false) => {}
     }
+    let one_category = patch.category_id.is_some() || patch.clear_category;
+    // The lines the transaction will have: new ones, none, or the ones it has (which must
+    // still add up to its amount).
+    let lines = match patch.splits {
+        Some(new) if new.is_empty() => None,
+        Some(new) => {
+            if one_category {
+                errors.add("input.splits", "cannot be combined with categoryId or clearCategory");
+            }
+            splits::check(db, user_id, &new, amount, currency, &mut errors).await?
+        }
+        None if before.has_splits && !one_category => {
+            let kept = splits::kept(&before_lines);
+            if let Some(amount) = amount {
+                splits::check_sum(&kept, amount, currency, "input.amount", &mut errors);
+            }
+            Some(kept)
+        }
+        None => None,
+    };
     errors.finish()?;
+    if lines.is_some() {
+        active.budget_category_id = Set(None);
+    }
+    active.has_splits = Set(lines.is_some());
     active.updated_at = Set(db::now());
-    let after = active.update(db).await?;
+    let txn = db.begin().await?;
+    let after = active.update(&txn).await?;
+    let written = match &lines {
+        Some(lines) => splits::replace(&txn, &after, lines).await?,
+        None if before.has_splits => splits::replace(&txn, &after, &[]).await?,
+        None => Vec::new(),
+    };
+    txn.commit().await?;
+    let postings = (
+        Posting {
+            row: &before,
+            splits: &before_lines,
+        },
+        Posting {
+            row: &after,
+            splits: &written,
+        },
+    );
     announce(
         db,
         events,
         user_id,
         ChangeKind::Updated,
-        Some(&before),
-        Some(&after),
+        Some(postings.0),
+        Some(postings.1),
         id,
     )
     .await;
@@ -242,14 +321,14 @@ async fn announce(
     events: &EventBus,
     user_id: Uuid,
     kind: ChangeKind,
-    before: Option<&transactions::Model>,
-    after: Option<&transactions::Model>,
+    before: Option<Posting<'_>>,
+    after: Option<Posting<'_>>,
     id: Uuid,
 ) {
     if !events.may_have_listeners(user_id) {
         return;
     }
-    let mut raised = vec![TransactionChange::event(kind, id, after.cloned())];
+    let mut raised = vec![TransactionChange::event(kind, id, after.map(|a| a.row.clone()))];
     if let Some(after) = after {
         match budgets::alerts::raised_by(db, user_id, before, after).await {
             Ok(alerts) => raised.extend(alerts.into_iter().map(Event::BudgetAlert)),
@@ -314,6 +393,12 @@ async fn update_transfer_leg(
         errors.add(
             "input.categoryId",
             "a transfer is neither income nor expense and has no category",
+        );
+    }
+    if patch.splits.is_some() {
+        errors.add(
+            "input.splits",
+            "a transfer is neither income nor expense and has no categories",
         );
     }
     errors.finish()?;

@@ -216,6 +216,7 @@ pub async fn create(
         cleared: Set(Cleared::Uncleared),
         payee: Set(None),
         transfer_id: Set(Some(transfer_id)),
+        has_splits: Set(false),
         description: Set(checked.description.clone()),
         transaction_date: Set(checked.date),
         kind: Set(kind),

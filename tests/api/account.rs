@@ -118,6 +118,7 @@ async fn own_one_of_everything(app: &TestApp, user_id: Uuid) {
         cleared: Set(Cleared::Uncleared),
         payee: Set(None),
         transfer_id: Set(None),
+        has_splits: Set(false),
         budget_category_id: Set(Some(category.id)),
         amount: Set(1_250),
         description: Set("Lunch".into()),

@@ -190,6 +190,7 @@ fn transaction_row(
         cleared: Set(Cleared::Uncleared),
         payee: Set(None),
         transfer_id: Set(None),
+        has_splits: Set(false),
         budget_category_id: Set(category),
         amount: Set(amount),
         description: Set("Inserted".into()),

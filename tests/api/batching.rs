@@ -38,6 +38,7 @@ async fn user_with(app: &TestApp, budgets: usize) -> String {
                     cleared: Set(Cleared::Uncleared),
                     payee: Set(None),
                     transfer_id: Set(None),
+                    has_splits: Set(false),
                     budget_category_id: Set(Some(category_id)),
                     amount: Set(1_000),
                     description: Set("Expense".into()),

@@ -125,6 +125,7 @@ async fn insert(app: &TestApp, who: &Person, t: &Tx, description: &str) {
         cleared: Set(Cleared::Uncleared),
         payee: Set(None),
         transfer_id: Set(None),
+        has_splits: Set(false),
         budget_category_id: Set(t.category),
         amount: Set(t.cents),
         description: Set(description.to_owned()),

@@ -30,6 +30,7 @@ mod rate_limits;
 mod reports;
 mod resilience;
 mod schema;
+mod splits;
 mod subscriptions;
 mod tokens;
 mod transactions;

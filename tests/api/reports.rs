@@ -237,6 +237,7 @@ async fn insert(app: &TestApp, user_id: Uuid, t: &Tx) {
         cleared: Set(Cleared::Uncleared),
         payee: Set(None),
         transfer_id: Set(None),
+        has_splits: Set(false),
         budget_category_id: Set(t.category.as_deref().map(|c| Uuid::parse_str(c).expect("category id"))),
         amount: Set(t.cents),
         description: Set(t.description.clone()),

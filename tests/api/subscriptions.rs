@@ -376,6 +376,77 @@ async fn budget_alerts_fire_once_when_80_and_100_percent_are_reached() {
     socket.quiet().await;
 }
 
+/// The next `n` budget alerts on subscription "a" as (scope, category, threshold, spent), sorted.
+async fn alerts_of(socket: &mut Socket, n: usize) -> Vec<(String, Value, i64, String)> {
+    let mut raised = Vec::new();
+    for _ in 0..n {
+        let alert = socket.event("a").await["data"]["budgetAlerts"].clone();
+        raised.push((
+            alert["scope"].as_str().expect("scope").to_owned(),
+            alert["categoryName"].clone(),
+            alert["threshold"].as_i64().expect("threshold"),
+            alert["spent"].as_str().expect("spent").to_owned(),
+        ));
+    }
+    socket.quiet().await;
+    raised.sort_by_key(|a| (a.0.clone(), a.1.to_string(), a.2));
+    raised
+}
+
+#[tokio::test]
+async fn a_split_expense_alerts_each_category_its_lines_push_past_a_threshold() {
+    let app = TestApp::spawn().await;
+    let user = app.register_and_login().await;
+    let token = user.access_token.as_str();
+    let budget = create_budget(
+        &app,
+        token,
+        json!({ "name": "January", "amount": "200.00", "period": "MONTHLY", "startDate": "2026-01-01",
+                "endDate": "2026-01-31", "categories": [
+                    { "name": "Food", "amount": "100.00" }, { "name": "Fun", "amount": "100.00" }] }),
+    )
+    .await;
+    let food = budget["categories"][0]["id"].as_str().expect("food").to_owned();
+    let fun = budget["categories"][1]["id"].as_str().expect("fun").to_owned();
+    let mut socket = Socket::signed_in(&app, token).await;
+    socket
+        .subscribe(
+            "a",
+            "subscription { budgetAlerts { scope categoryName threshold spent } }",
+        )
+        .await;
+    socket.wait_until_live(&app, token).await;
+    // 85.00 food and 85.00 fun on one receipt: each category and the budget pass 80 %.
+    let receipt = create_transaction(
+        &app,
+        token,
+        json!({ "amount": "170.00", "description": "Market", "transactionDate": "2026-01-10", "type": "EXPENSE",
+                "splits": [{ "categoryId": food, "amount": "85.00" }, { "categoryId": fun, "amount": "85.00" }] }),
+    )
+    .await;
+    assert_eq!(
+        alerts_of(&mut socket, 3).await,
+        [
+            ("BUDGET".into(), Value::Null, 80, "170.00".into()),
+            ("CATEGORY".into(), json!("Food"), 80, "85.00".into()),
+            ("CATEGORY".into(), json!("Fun"), 80, "85.00".into()),
+        ]
+    );
+    // The same total, moved between the lines: Food reaches 100 %, nothing else changes.
+    mutate(
+        &app,
+        token,
+        "mutation($id: ID!, $food: ID!, $fun: ID!) { updateTransaction(id: $id, input: { splits: [
+            { categoryId: $food, amount: \"100.00\" }, { categoryId: $fun, amount: \"70.00\" }] }) { id } }",
+        json!({ "id": receipt, "food": food, "fun": fun }),
+    )
+    .await;
+    assert_eq!(
+        alerts_of(&mut socket, 1).await,
+        [("CATEGORY".into(), json!("Food"), 100, "100.00".into())]
+    );
+}
+
 #[tokio::test]
 async fn goal_milestones_and_achievements_are_announced_once() {
     let app = TestApp::spawn().await;

@@ -10,5 +10,6 @@ pub mod goal_milestones;
 pub mod idempotency_keys;
 pub mod refresh_tokens;
 pub mod savings_goals;
+pub mod transaction_splits;
 pub mod transactions;
 pub mod users;

@@ -64,6 +64,9 @@ pub struct Model {
     pub payee: Option<String>,
     /// Both legs of a transfer carry the same id.
     pub transfer_id: Option<Uuid>,
+    /// The transaction's categories are in its `transaction_splits` lines (it has none of
+    /// its own).
+    pub has_splits: bool,
     /// `description` lower-cased in Rust (Unicode-aware), for case-insensitive search that
     /// works alike on both backends. Kept in sync by `before_save`.
     pub search_text: String,

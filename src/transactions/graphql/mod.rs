@@ -3,6 +3,7 @@
 mod changes;
 mod filters;
 mod operations;
+mod split;
 mod transaction;
 mod transfer;
 
@@ -10,5 +11,6 @@ pub use crate::graphql::nodes::Transaction;
 pub use changes::{TransactionChanged, TransactionsSubscription};
 pub use filters::{SortDirection, TransactionFilter, TransactionOrder, TransactionOrderField};
 pub use operations::{TransactionsMutation, TransactionsQuery};
+pub use split::{SplitInput, TransactionSplit};
 pub use transaction::{ClearedStatus, TransactionType};
 pub use transfer::{Transfer, TransfersMutation};

@@ -13,7 +13,7 @@ use crate::{
     },
     transactions::{
         filter,
-        graphql::{ClearedStatus, TransactionFilter, TransactionOrder, TransactionType},
+        graphql::{ClearedStatus, SplitInput, TransactionFilter, TransactionOrder, TransactionType},
         service::{self, NewTransaction, Ordering, TransactionPatch},
     },
 };
@@ -39,6 +39,9 @@ pub struct CreateTransactionInput {
     cleared: Option<ClearedStatus>,
     /// Who was paid or paid you; up to 200 characters.
     payee: Option<String>,
+    /// Divide it between categories: 2 to 50 lines summing exactly to `amount` (then without
+    /// `categoryId`).
+    splits: Option<Vec<SplitInput>>,
 }
 
 /// Transaction changes; omitted fields keep their value.
@@ -63,6 +66,9 @@ pub struct UpdateTransactionInput {
     cleared: Option<ClearedStatus>,
     /// Who was paid or paid you; null removes it.
     payee: MaybeUndefined<String>,
+    /// New lines (2 to 50, summing exactly to the amount); an empty list ends the split. A
+    /// categoryId or clearCategory without splits also ends it.
+    splits: Option<Vec<SplitInput>>,
 }
 
 /// A category id that names no category of the caller is a field error, like any unknown id.
@@ -137,6 +143,7 @@ impl TransactionsMutation {
             account_id: input.account_id.as_ref().map(ids::parse_or_nil),
             cleared: input.cleared.map(Into::into),
             payee: input.payee,
+            splits: input.splits.unwrap_or_default().into_iter().map(Into::into).collect(),
         };
         service::create(db, events, caller.id, new)
             .await
@@ -168,6 +175,7 @@ impl TransactionsMutation {
                 MaybeUndefined::Null => Some(None),
                 MaybeUndefined::Value(payee) => Some(Some(payee)),
             },
+            splits: input.splits.map(|lines| lines.into_iter().map(Into::into).collect()),
         };
         service::update(db, events, caller.id, id, patch)
             .await

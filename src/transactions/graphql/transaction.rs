@@ -17,7 +17,10 @@ use crate::{
         nodes::Transaction,
         scalars::{Date, DateTime},
     },
-    transactions::{graphql::Transfer, loader::TransferLegs},
+    transactions::{
+        graphql::{TransactionSplit, Transfer},
+        loader::{SplitLines, TransferLegs},
+    },
 };
 
 /// Money in or money out; a transfer's two legs are neither income nor expense.
@@ -146,9 +149,29 @@ impl Transaction {
             .extend()?;
         Ok(loaded.map(Transfer))
     }
-    /// The budget category, or null when uncategorized.
+    /// The budget category, or null when uncategorized or split (see `splits`).
     async fn category(&self, ctx: &Context<'_>) -> Result<Option<BudgetCategory>> {
         BudgetCategory::load(ctx, self.0.budget_category_id).await
+    }
+    /// The lines of a split transaction, each with its own category, summing exactly to
+    /// `amount`; empty when the transaction is not split.
+    async fn splits(&self, ctx: &Context<'_>) -> Result<Vec<TransactionSplit>> {
+        if !self.0.has_splits {
+            return Ok(Vec::new());
+        }
+        let loaded = ctx
+            .loaders()
+            .extend()?
+            .get(SplitLines)
+            .load_one(self.0.id)
+            .await
+            .extend()?
+            .unwrap_or_default();
+        let currency = Currency::of(&self.0.currency);
+        Ok(loaded
+            .into_iter()
+            .map(|row| TransactionSplit { row, currency })
+            .collect())
     }
     /// When it was recorded.
     async fn created_at(&self) -> DateTime {
