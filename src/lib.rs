@@ -5,8 +5,8 @@
 //!
 //! 1. foundation: `foundation` (errors, money, config, database, entities, ...) and
 //!    `graphql` (the GraphQL building blocks every domain uses);
-//! 2. domains, each using only those listed before it: `users`, `accounts`, `auth`, `events`,
-//!    `achievements`, `budgets`, `transactions`, `goals`, `reports`, `dashboard`,
+//! 2. domains, each using only those listed before it: `rates`, `accounts`, `users`, `auth`,
+//!    `events`, `achievements`, `budgets`, `transactions`, `goals`, `reports`, `dashboard`,
 //!    `interchange`;
 //! 3. the API surface: `api` (schema roots, GraphQL over HTTP and WebSocket, GraphiQL,
 //!    hardening, rate limits and idempotency at the edge);
@@ -23,6 +23,7 @@ pub mod dashboard;
 pub mod events;
 pub mod goals;
 pub mod interchange;
+pub mod rates;
 pub mod reports;
 pub mod transactions;
 pub mod users;

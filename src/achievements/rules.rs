@@ -9,7 +9,8 @@ pub struct Stats {
     pub goals: i64,
     pub goals_completed: i64,
     pub contributions: i64,
-    /// Sum of goals' current amounts, minor units.
+    /// Sum of goals' current amounts in the reporting currency, in hundredths of its major
+    /// unit (cents for USD, whatever its own decimals).
     pub total_saved: i64,
     /// Finished monthly budgets in which every category stayed under its amount.
     pub months_under_budget: i64,
@@ -93,7 +94,7 @@ pub const BADGES: &[Badge] = &[
     Badge {
         kind: "SAVED_1000",
         title: "Four figures",
-        description: "Saved 1,000 across your goals.",
+        description: "Saved 1,000 (of your reporting currency) across your goals.",
         points: 30,
         metric: "totalSavedMinor",
         threshold: 100_000,

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, QueryOrder, Set, sea_query::OnConflict};
 use serde_json::json;
 use uuid::Uuid;
@@ -15,9 +15,12 @@ use crate::{
     foundation::{
         db,
         error::AppResult,
+        fx::Converted,
         ledger::{category_lines_sql, spent_within_budget},
+        money::Currency,
         ownership,
     },
+    rates::convert::{self, Group},
 };
 
 /// Runs after a write that can unlock badges, and announces what it unlocked. The write has
@@ -92,7 +95,8 @@ pub async fn list(db: &DatabaseConnection, user_id: Uuid) -> AppResult<Vec<achie
         .await?)
 }
 
-/// Every statistic the rules need, in one statement.
+/// Every statistic the rules need, in one statement (and, when some goals are in another
+/// currency than the reporting one, one more for them and one for exchange rates).
 async fn stats(db: &DatabaseConnection, user_id: Uuid) -> AppResult<Stats> {
     let sql = format!(
         "SELECT \
@@ -101,30 +105,95 @@ async fn stats(db: &DatabaseConnection, user_id: Uuid) -> AppResult<Stats> {
         (SELECT COUNT(*) FROM savings_goals WHERE user_id = ?), \
         (SELECT COUNT(*) FROM savings_goals WHERE user_id = ? AND status = 'completed'), \
         (SELECT COUNT(*) FROM goal_contributions WHERE user_id = ?), \
-        (SELECT CAST(COALESCE(SUM(current_amount), 0) AS BIGINT) FROM savings_goals WHERE user_id = ?), \
+        (SELECT CAST(COALESCE(SUM(g.current_amount), 0) AS BIGINT) FROM savings_goals g JOIN users u ON u.id = g.user_id \
+           WHERE g.user_id = ? AND g.currency = u.currency), \
         (SELECT COUNT(*) FROM budgets b WHERE b.user_id = ? AND b.period = 'monthly' AND b.end_date < ? \
            AND EXISTS (SELECT 1 FROM budget_categories c WHERE c.budget_id = b.id) \
            AND NOT EXISTS (SELECT 1 FROM budget_categories c WHERE c.budget_id = b.id AND c.amount <= ( \
              SELECT COALESCE(SUM(t.amount), 0) FROM {lines} t \
-               WHERE t.user_id = b.user_id AND t.budget_category_id = c.id AND {spent})))",
+               WHERE t.user_id = b.user_id AND t.budget_category_id = c.id AND {spent})) \
+           AND NOT EXISTS (SELECT 1 FROM budget_categories c JOIN {lines} t \
+               ON t.user_id = b.user_id AND t.budget_category_id = c.id AND {spent} \
+               WHERE c.budget_id = b.id AND t.currency <> b.currency)), \
+        (SELECT COUNT(*) FROM savings_goals g JOIN users u ON u.id = g.user_id \
+           WHERE g.user_id = ? AND g.currency <> u.currency), \
+        (SELECT currency FROM users WHERE id = ?)",
         lines = category_lines_sql(db.get_database_backend()),
         spent = spent_within_budget!(),
     );
     let today = Utc::now().date_naive();
-    let mut values: Vec<sea_orm::Value> = (0..7).map(|_| user_id.into()).collect();
+    let mut values: Vec<sea_orm::Value> = (0..9).map(|_| user_id.into()).collect();
     values.insert(7, today.into());
     let row = db
         .query_one_raw(db::statement(db.get_database_backend(), &sql, values))
         .await?
         .ok_or_else(|| crate::foundation::error::AppError::internal("stats query returned no row"))?;
     let get = |i| row.try_get_by_index::<i64>(i);
+    let reporting = Currency::of(&row.try_get_by_index::<String>(8)?);
+    let mut saved = Converted::of_minor(get(5)?, reporting);
+    if get(7)? > 0 {
+        saved = saved_in(db, user_id, reporting, today).await?;
+    }
     Ok(Stats {
         budgets: get(0)?,
         transactions: get(1)?,
         goals: get(2)?,
         goals_completed: get(3)?,
         contributions: get(4)?,
-        total_saved: get(5)?,
+        total_saved: in_hundredths(saved.minor(), reporting),
         months_under_budget: get(6)?,
     })
+}
+
+/// Every goal's current amount in `reporting`, each goal's currency converted at `today`'s
+/// rate (a goal without one is left out: a badge is never earned on a guess).
+async fn saved_in(
+    db: &DatabaseConnection,
+    user_id: Uuid,
+    reporting: Currency,
+    today: NaiveDate,
+) -> AppResult<Converted> {
+    let sql =
+        "SELECT currency, CAST(SUM(current_amount) AS BIGINT) FROM savings_goals WHERE user_id = ? GROUP BY currency";
+    let backend = db.get_database_backend();
+    let mut groups = Vec::new();
+    for row in db
+        .query_all_raw(db::statement(backend, sql, vec![user_id.into()]))
+        .await?
+    {
+        groups.push(Group {
+            key: (),
+            target: reporting,
+            currency: Currency::of(&row.try_get_by_index::<String>(0)?),
+            day: Some(today),
+            sums: [row.try_get_by_index(1)?],
+        });
+    }
+    Ok(convert::figures(db, user_id, groups)
+        .await?
+        .remove(&())
+        .map_or_else(|| Converted::zero(reporting), |[saved]| saved))
+}
+
+/// Minor units of `currency` in hundredths of its major unit (rounded down), so thresholds
+/// such as "1,000 saved" mean 1,000 of any currency.
+fn in_hundredths(minor: i64, currency: Currency) -> i64 {
+    match currency.exponent() {
+        e if e <= 2 => minor.saturating_mul(10_i64.pow(2 - e)),
+        e => minor.div_euclid(10_i64.pow(e - 2)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hundredths_of_any_currency() {
+        let currency = |code| Currency::parse(code).expect("currency");
+        assert_eq!(in_hundredths(100_000, currency("USD")), 100_000);
+        assert_eq!(in_hundredths(1_000, currency("JPY")), 100_000);
+        assert_eq!(in_hundredths(1_000_000, currency("KWD")), 100_000);
+        assert_eq!(in_hundredths(999_999, currency("KWD")), 99_999);
+    }
 }

@@ -13,7 +13,8 @@ use async_graphql::{Context, ID, Interface, Object, Result, ResultExt};
 use uuid::Uuid;
 
 use crate::foundation::entities::{
-    accounts, achievements, budget_categories, budgets, goal_contributions, savings_goals, transactions, users,
+    accounts, achievements, budget_categories, budgets, exchange_rates, goal_contributions, savings_goals,
+    transactions, users,
 };
 use crate::{
     accounts::graphql::Account,
@@ -26,6 +27,7 @@ use crate::{
         loaders::{ById, Loaders},
         nodes::Transaction,
     },
+    rates::graphql::ExchangeRate,
     users::graphql::User,
 };
 
@@ -37,6 +39,7 @@ pub enum Node {
     Achievement(Achievement),
     Budget(Budget),
     BudgetCategory(BudgetCategory),
+    ExchangeRate(ExchangeRate),
     GoalContribution(GoalContribution),
     SavingsGoal(SavingsGoal),
     Transaction(Transaction),
@@ -84,6 +87,7 @@ async fn load(ctx: &Context<'_>, requested: &[ID]) -> Result<Vec<Option<Node>>> 
     found.extend(rows::<savings_goals::Entity>(loaders, of("savings_goals"), Row::Goal).await?);
     found.extend(rows::<goal_contributions::Entity>(loaders, of("goal_contributions"), Row::Contribution).await?);
     found.extend(rows::<achievements::Entity>(loaders, of("achievements"), Row::Achievement).await?);
+    found.extend(rows::<exchange_rates::Entity>(loaders, of("exchange_rates"), Row::Rate).await?);
     if tables.contains_key(&caller.id) {
         let me = loaders.caller().await.extend()?.clone();
         found.insert(caller.id, Row::User(me));
@@ -104,6 +108,7 @@ enum Row {
     Category(budget_categories::Model),
     Contribution(goal_contributions::Model),
     Goal(savings_goals::Model),
+    Rate(exchange_rates::Model),
     Transaction(transactions::Model),
     User(users::Model),
 }
@@ -117,6 +122,7 @@ impl Row {
             Row::Category(row) => Node::BudgetCategory(BudgetCategory(row)),
             Row::Contribution(row) => Node::GoalContribution(GoalContribution(row)),
             Row::Goal(row) => Node::SavingsGoal(SavingsGoal(row)),
+            Row::Rate(row) => Node::ExchangeRate(ExchangeRate(row)),
             Row::Transaction(row) => Node::Transaction(Transaction(row)),
             Row::User(row) => Node::User(row.into()),
         }

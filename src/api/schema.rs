@@ -26,6 +26,7 @@ use crate::{
     foundation::{config::Config, rate_limit::RateLimiter},
     goals::graphql::{GoalsMutation, GoalsQuery, GoalsSubscription},
     interchange::graphql::{InterchangeMutation, InterchangeQuery},
+    rates::graphql::{RatesMutation, RatesQuery},
     reports::graphql::ReportsQuery,
     transactions::graphql::{TransactionsMutation, TransactionsQuery, TransactionsSubscription, TransfersMutation},
     users::graphql::{UsersMutation, UsersQuery},
@@ -37,6 +38,7 @@ use crate::{
 pub struct QueryRoot(
     UsersQuery,
     AccountsQuery,
+    RatesQuery,
     BudgetsQuery,
     TransactionsQuery,
     GoalsQuery,
@@ -54,6 +56,7 @@ pub struct MutationRoot(
     AuthMutation,
     UsersMutation,
     AccountsMutation,
+    RatesMutation,
     BudgetsMutation,
     TransactionsMutation,
     TransfersMutation,

@@ -14,15 +14,22 @@ use crate::{
     foundation::{
         db,
         error::AppResult,
+        fx::{Converted, Exact, Rates},
         ledger::{self, spent_within_budget},
+        money::Currency,
+    },
+    rates::{
+        convert::{self, Group, foreign_day_sql},
+        service::Needs,
     },
 };
 
 /// Percentages of a budget's or category's amount that raise an alert when reached.
 pub const THRESHOLDS: [i32; 2] = [80, 100];
 
-/// The thresholds that spending going from `before` to `after` (minor units) reached:
-/// crossed upwards, exactly at the boundary included. Spending that falls raises nothing.
+/// The thresholds that spending going from `before` to `after` (minor units, as shown)
+/// reached: crossed upwards, exactly at the boundary included. Spending that falls raises
+/// nothing.
 pub fn reached(before: i64, after: i64, amount: i64) -> impl Iterator<Item = i32> {
     let (before, after, amount) = (i128::from(before), i128::from(after), i128::from(amount));
     THRESHOLDS
@@ -49,21 +56,23 @@ impl Posting<'_> {
             .collect()
     }
 
-    /// What it spends in the categories `within` selects, counted only when its date is in
-    /// `range` (the budget's).
-    fn spent_in(&self, range: (NaiveDate, NaiveDate), within: impl Fn(Uuid) -> bool) -> i64 {
-        if !(range.0..=range.1).contains(&self.row.transaction_date) {
-            return 0;
+    /// What it spends in the categories `within` selects, in `budget`'s currency, counted only
+    /// when its date is in the budget's range. An amount without a rate counts nothing, as in
+    /// the budget's own figure.
+    fn spent_in(&self, budget: &Standing, rates: &Rates, within: impl Fn(Uuid) -> bool) -> Exact {
+        if !(budget.start..=budget.end).contains(&self.row.transaction_date) {
+            return Exact::default();
         }
+        let currency = Currency::of(&self.row.currency);
         self.spending()
             .into_iter()
             .filter(|(category, _)| within(*category))
-            .map(|(_, amount)| amount)
+            .filter_map(|(_, amount)| rates.convert(amount, currency, budget.currency, self.row.transaction_date))
             .sum()
     }
 }
 
-/// A category's budget and what both have spent, as committed.
+/// A category's budget and what both have spent, as committed, in the budget's currency.
 struct Standing {
     budget_id: Uuid,
     budget_name: String,
@@ -72,14 +81,15 @@ struct Standing {
     end: NaiveDate,
     category_name: String,
     category_amount: i64,
-    category_spent: i64,
-    budget_spent: i64,
-    currency: String,
+    category_spent: Converted,
+    budget_spent: Converted,
+    currency: Currency,
 }
 
 /// The alerts `after` (the transaction as committed; `before`, its previous state when it was
 /// changed) raised, in every category its lines spend in and in those categories' budgets.
-/// Reads one statement, and only for a categorized expense.
+/// Reads one statement (and the exchange rates, when some spending is in another currency),
+/// and only for a categorized expense.
 pub async fn raised_by(
     db: &DatabaseConnection,
     user_id: Uuid,
@@ -94,15 +104,38 @@ pub async fn raised_by(
     involved.extend(before.iter().flat_map(|b| b.spending()).map(|(c, _)| c));
     involved.sort_unstable();
     involved.dedup();
-    let standings = standings(db, user_id, &involved).await?;
+    let (mut standings, groups) = standings(db, user_id, &involved).await?;
+    // The postings' own amounts are converted too; the old state's may need rates the
+    // committed spending does not.
+    let mut needs = Needs::default();
+    for standing in standings.values() {
+        for posting in before.iter().chain([&after]) {
+            needs.add(
+                Currency::of(&posting.row.currency),
+                standing.currency,
+                posting.row.transaction_date,
+            );
+        }
+    }
+    let (figures, rates) = convert::figures_and_rates(db, user_id, groups, needs).await?;
+    for ((category, whole_budget), [spent]) in figures {
+        if let Some(standing) = standings.get_mut(&category) {
+            if whole_budget {
+                standing.budget_spent = spent;
+            } else {
+                standing.category_spent = spent;
+            }
+        }
+    }
     let budget_of = |category: Uuid| standings.get(&category).map(|s| s.budget_id);
     // What the change added to a set of categories of one budget: now minus before.
-    let added = |range, within: &dyn Fn(Uuid) -> bool| {
-        after.spent_in(range, within) - before.map_or(0, |b| b.spent_in(range, within))
+    let added = |standing: &Standing, within: &dyn Fn(Uuid) -> bool| {
+        after.spent_in(standing, &rates, within)
+            - before.map_or(Exact::default(), |b| b.spent_in(standing, &rates, within))
     };
 
     let now = db::now();
-    let alert = |standing: &Standing, category: Option<Uuid>, threshold, spent, amount| BudgetAlert {
+    let alert = |standing: &Standing, category: Option<Uuid>, threshold, spent: &Converted, amount| BudgetAlert {
         scope: if category.is_some() {
             AlertScope::Category
         } else {
@@ -113,37 +146,38 @@ pub async fn raised_by(
         category_id: category,
         category_name: category.map(|_| standing.category_name.clone()),
         threshold,
-        spent,
+        spent: spent.minor(),
         amount,
-        currency: standing.currency.clone(),
+        currency: standing.currency.code().to_owned(),
         transaction_id: after.row.id,
         raised_at: now,
     };
     let mut alerts = Vec::new();
-    let mut budgets_done = Vec::new();
     let mut categories_done = Vec::new();
     for (category, _) in &spending {
         let Some(standing) = standings.get(category) else {
             continue;
         };
-        let range = (standing.start, standing.end);
-        if categories_done.contains(category) || after.spent_in(range, |c| c == *category) == 0 {
+        let in_category = |c: Uuid| c == *category;
+        if categories_done.contains(category) || after.spent_in(standing, &rates, in_category) == Exact::default() {
             continue;
         }
         categories_done.push(*category);
-        let category_before = standing.category_spent - added(range, &|c| c == *category);
+        // Compared as shown (rounded once), so an alert and the category's status agree.
+        let before_spent = (standing.category_spent.value - added(standing, &in_category)).round();
         alerts.extend(
-            reached(category_before, standing.category_spent, standing.category_amount).map(|t| {
+            reached(before_spent, standing.category_spent.minor(), standing.category_amount).map(|t| {
                 alert(
                     standing,
                     Some(*category),
                     t,
-                    standing.category_spent,
+                    &standing.category_spent,
                     standing.category_amount,
                 )
             }),
         );
     }
+    let mut budgets_done = Vec::new();
     for (category, _) in &spending {
         let Some(standing) = standings.get(category) else {
             continue;
@@ -152,45 +186,61 @@ pub async fn raised_by(
             continue;
         }
         budgets_done.push(standing.budget_id);
-        let range = (standing.start, standing.end);
         let in_budget = |c: Uuid| budget_of(c) == Some(standing.budget_id);
-        if after.spent_in(range, in_budget) == 0 {
+        if after.spent_in(standing, &rates, in_budget) == Exact::default() {
             continue;
         }
-        let budget_before = standing.budget_spent - added(range, &in_budget);
+        let before_spent = (standing.budget_spent.value - added(standing, &in_budget)).round();
         alerts.extend(
-            reached(budget_before, standing.budget_spent, standing.budget_amount)
-                .map(|t| alert(standing, None, t, standing.budget_spent, standing.budget_amount)),
+            reached(before_spent, standing.budget_spent.minor(), standing.budget_amount)
+                .map(|t| alert(standing, None, t, &standing.budget_spent, standing.budget_amount)),
         );
     }
     Ok(alerts)
 }
 
-/// Each of `categories` (the caller's) with its budget and what both have spent, in one
-/// statement.
-async fn standings(db: &DatabaseConnection, user_id: Uuid, categories: &[Uuid]) -> AppResult<HashMap<Uuid, Standing>> {
+/// Spending of a category (`false`) or of its whole budget (`true`), by currency and day.
+type SpendingGroup = Group<(Uuid, bool), 1>;
+
+/// Each of `categories` (the caller's) with its budget, and what both have spent, still to be
+/// converted into the budget's currency: one statement.
+async fn standings(
+    db: &DatabaseConnection,
+    user_id: Uuid,
+    categories: &[Uuid],
+) -> AppResult<(HashMap<Uuid, Standing>, Vec<SpendingGroup>)> {
     let backend = db.get_database_backend();
     let lines = ledger::category_lines_sql(backend);
+    let day = foreign_day_sql("t.currency", "b.currency", "t.transaction_date");
+    let columns = "c.id, b.id, b.name, b.amount, b.start_date, b.end_date, c.name, c.amount, b.currency";
+    // Per category: its spending, then its budget's, by currency (and day away from the
+    // budget's currency); a row with no spending when there is none.
     let sql = format!(
-        "SELECT c.id, b.id, b.name, b.amount, b.start_date, b.end_date, c.name, c.amount, \
-         CAST(COALESCE((SELECT SUM(t.amount) FROM {lines} t \
-           WHERE t.user_id = c.user_id AND t.budget_category_id = c.id AND {spent}), 0) AS BIGINT), \
-         CAST(COALESCE((SELECT SUM(t.amount) FROM {lines} t \
-           JOIN budget_categories bc ON bc.id = t.budget_category_id \
-           WHERE t.user_id = b.user_id AND bc.budget_id = b.id AND {spent}), 0) AS BIGINT), b.currency \
+        "SELECT {columns}, 'category', t.currency, {day}, CAST(SUM(t.amount) AS BIGINT) \
          FROM budget_categories c JOIN budgets b ON b.id = c.budget_id \
-         WHERE c.user_id = ? AND c.id IN ({})",
-        db::placeholders(categories.len()),
+         LEFT JOIN {lines} t ON t.user_id = c.user_id AND t.budget_category_id = c.id AND {spent} \
+         WHERE c.user_id = ? AND c.id IN ({list}) GROUP BY {columns}, t.currency, {day} \
+         UNION ALL \
+         SELECT {columns}, 'budget', t.currency, {day}, CAST(SUM(t.amount) AS BIGINT) \
+         FROM budget_categories c JOIN budgets b ON b.id = c.budget_id \
+         JOIN budget_categories bc ON bc.budget_id = b.id \
+         LEFT JOIN {lines} t ON t.user_id = c.user_id AND t.budget_category_id = bc.id AND {spent} \
+         WHERE c.user_id = ? AND c.id IN ({list}) GROUP BY {columns}, t.currency, {day}",
+        list = db::placeholders(categories.len()),
         spent = spent_within_budget!(),
     );
-    let mut values = vec![user_id.into()];
-    values.extend(categories.iter().map(|id| sea_orm::Value::from(*id)));
-    let rows = db.query_all_raw(db::statement(backend, &sql, values)).await?;
-    let mut standings = HashMap::with_capacity(rows.len());
-    for row in rows {
-        standings.insert(
-            row.try_get_by_index::<Uuid>(0)?,
-            Standing {
+    let mut values = Vec::with_capacity(2 * (categories.len() + 1));
+    for _ in 0..2 {
+        values.push(sea_orm::Value::from(user_id));
+        values.extend(categories.iter().map(|id| sea_orm::Value::from(*id)));
+    }
+    let mut standings = HashMap::with_capacity(categories.len());
+    let mut groups = Vec::new();
+    for row in db.query_all_raw(db::statement(backend, &sql, values)).await? {
+        let category: Uuid = row.try_get_by_index(0)?;
+        let target = Currency::of(&row.try_get_by_index::<String>(8)?);
+        if let std::collections::hash_map::Entry::Vacant(entry) = standings.entry(category) {
+            entry.insert(Standing {
                 budget_id: row.try_get_by_index(1)?,
                 budget_name: row.try_get_by_index(2)?,
                 budget_amount: row.try_get_by_index(3)?,
@@ -198,13 +248,24 @@ async fn standings(db: &DatabaseConnection, user_id: Uuid, categories: &[Uuid]) 
                 end: row.try_get_by_index(5)?,
                 category_name: row.try_get_by_index(6)?,
                 category_amount: row.try_get_by_index(7)?,
-                category_spent: row.try_get_by_index(8)?,
-                budget_spent: row.try_get_by_index(9)?,
-                currency: row.try_get_by_index(10)?,
-            },
-        );
+                category_spent: Converted::zero(target),
+                budget_spent: Converted::zero(target),
+                currency: target,
+            });
+        }
+        let scope: String = row.try_get_by_index(9)?;
+        let Some(currency) = row.try_get_by_index::<Option<String>>(10)? else {
+            continue;
+        };
+        groups.push(Group {
+            key: (category, scope == "budget"),
+            target,
+            currency: Currency::of(&currency),
+            day: row.try_get_by_index(11)?,
+            sums: [row.try_get_by_index::<Option<i64>>(12)?.unwrap_or_default()],
+        });
     }
-    Ok(standings)
+    Ok((standings, groups))
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::foundation::entities::{budget_categories, budgets};
 use crate::{
     budgets::{categories, spending},
-    foundation::error::AppError,
+    foundation::{error::AppError, fx::Converted},
     graphql::loaders::{ById, Scope},
 };
 
@@ -19,9 +19,9 @@ pub type BudgetById = ById<budgets::Entity>;
 pub type CategoryById = ById<budget_categories::Entity>;
 /// budget -> categories.
 pub struct CategoriesOfBudget(pub Scope);
-/// budget -> spent (minor units).
+/// budget -> spent, in the budget's currency (absent: nothing spent).
 pub struct BudgetSpent(pub Scope);
-/// category -> spent (minor units).
+/// category -> spent, in its budget's currency (absent: nothing spent).
 pub struct CategorySpent(pub Scope);
 
 impl Loader<Uuid> for CategoriesOfBudget {
@@ -38,27 +38,19 @@ impl Loader<Uuid> for CategoriesOfBudget {
 }
 
 impl Loader<Uuid> for BudgetSpent {
-    type Value = i64;
+    type Value = Converted;
     type Error = AppError;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        with_zeros(keys, spending::by_budget(&self.0.db, self.0.user_id, keys).await?)
+        spending::by_budget(&self.0.db, self.0.user_id, keys).await
     }
 }
 
 impl Loader<Uuid> for CategorySpent {
-    type Value = i64;
+    type Value = Converted;
     type Error = AppError;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        with_zeros(keys, spending::by_category(&self.0.db, self.0.user_id, keys).await?)
+        spending::by_category(&self.0.db, self.0.user_id, keys).await
     }
-}
-
-/// Nothing spent is 0, not a missing value.
-fn with_zeros(keys: &[Uuid], mut sums: HashMap<Uuid, i64>) -> Result<HashMap<Uuid, i64>, AppError> {
-    for key in keys {
-        sums.entry(*key).or_insert(0);
-    }
-    Ok(sums)
 }

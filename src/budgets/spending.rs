@@ -1,57 +1,74 @@
-//! What budgets and categories have spent, in minor units, by the one rule of
-//! `foundation::ledger`: one statement for any number of them.
+//! What budgets and categories have spent, in their budget's currency, by the one rule of
+//! `foundation::ledger`: one statement for any number of them (and one more for the exchange
+//! rates when some spending is in another currency).
 
 use std::collections::HashMap;
 
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use uuid::Uuid;
 
-use crate::foundation::{
-    db,
-    error::AppResult,
-    ledger::{category_lines_sql, spent_within_budget},
+use crate::{
+    foundation::{
+        db,
+        error::AppResult,
+        fx::Converted,
+        ledger::{category_lines_sql, spent_within_budget},
+        money::Currency,
+    },
+    rates::convert::{self, Group, foreign_day_sql},
 };
 
 /// Expenses in each category dated within its budget's range (split lines in their own
-/// categories), in minor units.
-pub async fn by_category(db: &DatabaseConnection, user_id: Uuid, ids: &[Uuid]) -> AppResult<HashMap<Uuid, i64>> {
-    let sql = format!(
-        "SELECT c.id, CAST(COALESCE(SUM(t.amount), 0) AS BIGINT) \
-         FROM budget_categories c \
-         JOIN budgets b ON b.id = c.budget_id \
-         JOIN {} t ON t.user_id = c.user_id AND t.budget_category_id = c.id AND {} \
-         WHERE c.user_id = ? AND c.id IN ({}) GROUP BY c.id",
-        category_lines_sql(db.get_database_backend()),
-        spent_within_budget!(),
-        db::placeholders(ids.len())
-    );
-    sums(db, &sql, user_id, ids).await
+/// categories), converted into the budget's currency.
+pub async fn by_category(db: &DatabaseConnection, user_id: Uuid, ids: &[Uuid]) -> AppResult<HashMap<Uuid, Converted>> {
+    spent(db, user_id, ids, "c.id", "c.id").await
 }
 
 /// Expenses in each budget's categories dated within its range (split lines in their own
-/// categories), in minor units.
-pub async fn by_budget(db: &DatabaseConnection, user_id: Uuid, ids: &[Uuid]) -> AppResult<HashMap<Uuid, i64>> {
-    let sql = format!(
-        "SELECT b.id, CAST(COALESCE(SUM(t.amount), 0) AS BIGINT) \
-         FROM budgets b \
-         JOIN budget_categories c ON c.budget_id = b.id \
-         JOIN {} t ON t.user_id = b.user_id AND t.budget_category_id = c.id AND {} \
-         WHERE b.user_id = ? AND b.id IN ({}) GROUP BY b.id",
-        category_lines_sql(db.get_database_backend()),
-        spent_within_budget!(),
-        db::placeholders(ids.len())
-    );
-    sums(db, &sql, user_id, ids).await
+/// categories), converted into the budget's currency.
+pub async fn by_budget(db: &DatabaseConnection, user_id: Uuid, ids: &[Uuid]) -> AppResult<HashMap<Uuid, Converted>> {
+    spent(db, user_id, ids, "b.id", "b.id").await
 }
 
-async fn sums(db: &DatabaseConnection, sql: &str, user_id: Uuid, ids: &[Uuid]) -> AppResult<HashMap<Uuid, i64>> {
+/// Spending grouped by `key` (a category's or a budget's id), for the keys `ids` in `filter`.
+async fn spent(
+    db: &DatabaseConnection,
+    user_id: Uuid,
+    ids: &[Uuid],
+    key: &str,
+    filter: &str,
+) -> AppResult<HashMap<Uuid, Converted>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let backend = db.get_database_backend();
+    let day = foreign_day_sql("t.currency", "b.currency", "t.transaction_date");
+    let sql = format!(
+        "SELECT {key}, b.currency, t.currency, {day}, CAST(COALESCE(SUM(t.amount), 0) AS BIGINT) \
+         FROM budgets b \
+         JOIN budget_categories c ON c.budget_id = b.id \
+         JOIN {lines} t ON t.user_id = b.user_id AND t.budget_category_id = c.id AND {spent} \
+         WHERE b.user_id = ? AND {filter} IN ({list}) GROUP BY {key}, b.currency, t.currency, {day}",
+        lines = category_lines_sql(backend),
+        spent = spent_within_budget!(),
+        list = db::placeholders(ids.len()),
+    );
     let mut values = vec![user_id.into()];
-    values.extend(ids.iter().map(|id| (*id).into()));
-    let rows = db
-        .query_all_raw(db::statement(db.get_database_backend(), sql, values))
-        .await?;
-    rows.iter()
-        .map(|row| Ok((row.try_get_by_index::<Uuid>(0)?, row.try_get_by_index::<i64>(1)?)))
-        .collect::<Result<_, sea_orm::DbErr>>()
-        .map_err(Into::into)
+    values.extend(ids.iter().map(|id| sea_orm::Value::from(*id)));
+    let mut groups = Vec::new();
+    for row in db.query_all_raw(db::statement(backend, &sql, values)).await? {
+        let (target, currency): (String, String) = (row.try_get_by_index(1)?, row.try_get_by_index(2)?);
+        groups.push(Group {
+            key: row.try_get_by_index::<Uuid>(0)?,
+            target: Currency::of(&target),
+            currency: Currency::of(&currency),
+            day: row.try_get_by_index(3)?,
+            sums: [row.try_get_by_index(4)?],
+        });
+    }
+    Ok(convert::figures(db, user_id, groups)
+        .await?
+        .into_iter()
+        .map(|(key, [spent])| (key, spent))
+        .collect())
 }

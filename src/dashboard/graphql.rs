@@ -17,7 +17,11 @@ use crate::{
         periods::{self, DateRange, Granularity},
     },
     goals::graphql::SavingsGoal,
-    graphql::{ContextExt, scalars::Date},
+    graphql::{
+        ContextExt,
+        conversion::{MissingRate, missing_rates},
+        scalars::Date,
+    },
     reports::{
         graphql::{DateRangeObject, PeriodTotal, page_limit, ratio, trend},
         service::{self as reports, in_range},
@@ -51,6 +55,10 @@ pub struct Overview {
     total_saved: Money,
     /// Sum of the achievements' points.
     achievement_points: i64,
+    /// Rates these figures needed and did not have (amounts in other currencies convert at
+    /// the rate of their day: a budget at its first day's, goals at today's or the month's
+    /// last day's); the amounts they would have converted are left out.
+    missing_rates: Vec<MissingRate>,
 }
 
 /// How urgent an insight is.
@@ -62,7 +70,7 @@ pub enum InsightSeverity {
 }
 
 /// An observation about the month, worded for the user.
-pub struct Insight(insights::Insight, Currency);
+pub struct Insight(insights::Insight);
 
 /// An observation about the month, worded for the user.
 #[Object]
@@ -83,9 +91,10 @@ impl Insight {
     async fn message(&self) -> &str {
         &self.0.message
     }
-    /// The amount the insight is about.
+    /// The amount the insight is about, in the reporting currency or, for a category or a
+    /// goal, in its budget's or goal's.
     async fn amount(&self) -> Option<Money> {
-        self.0.amount.map(|minor| self.1.amount(minor))
+        self.0.amount.map(|minor| self.0.currency.amount(minor))
     }
     /// The category it is about, if any.
     async fn category(&self, ctx: &Context<'_>) -> Result<Option<BudgetCategory>> {
@@ -111,22 +120,33 @@ impl Dashboard {
     /// Income, expenses, budgets, goals and points for the month.
     async fn overview(&self) -> Result<Overview> {
         let db = &self.db;
-        let totals = reports::totals(db, self.user.id, &in_range(self.month))
+        let currency = Currency::of(&self.user.currency);
+        let totals = reports::totals(db, self.user.id, &in_range(self.month), currency)
             .await
             .extend()?;
-        let standing = queries::standing(db, self.user.id, self.month).await.extend()?;
-        let currency = Currency::of(&self.user.currency);
+        let as_of = self.today.min(self.month.end);
+        let standing = queries::standing(db, self.user.id, self.month, currency, as_of)
+            .await
+            .extend()?;
+        let net = totals.net();
         Ok(Overview {
             currency: currency.code().to_owned(),
-            total_income: currency.amount(totals.income),
-            total_expenses: currency.amount(totals.expenses),
-            net: currency.amount(totals.net()),
-            savings_rate: ratio(totals.net(), totals.income),
-            total_budgeted: currency.amount(standing.budgeted),
-            total_spent_in_budgets: currency.amount(standing.spent_in_budgets),
+            total_income: totals.income.amount(),
+            total_expenses: totals.expenses.amount(),
+            net: net.amount(),
+            savings_rate: ratio(net.minor(), totals.income.minor()),
+            total_budgeted: standing.budgeted.amount(),
+            total_spent_in_budgets: standing.spent_in_budgets.amount(),
             active_goals: standing.active_goals,
-            total_saved: currency.amount(standing.total_saved),
+            total_saved: standing.total_saved.amount(),
             achievement_points: standing.achievement_points,
+            missing_rates: missing_rates([
+                &totals.income,
+                &totals.expenses,
+                &standing.budgeted,
+                &standing.spent_in_budgets,
+                &standing.total_saved,
+            ]),
         })
     }
     /// Budgets whose dates overlap the month, oldest first.
@@ -153,11 +173,7 @@ impl Dashboard {
         let snapshot = service::snapshot(&self.db, &self.user, self.month, self.today)
             .await
             .extend()?;
-        let currency = Currency::of(&self.user.currency);
-        Ok(insights::insights(&snapshot)
-            .into_iter()
-            .map(|insight| Insight(insight, currency))
-            .collect())
+        Ok(insights::insights(&snapshot).into_iter().map(Insight).collect())
     }
     /// Income and expenses of the last `months` months (1 to 24), ending with this one.
     async fn trends(&self, #[graphql(default = 6)] months: i32) -> Result<Vec<PeriodTotal>> {

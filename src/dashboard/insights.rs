@@ -31,8 +31,10 @@ pub struct Insight {
     pub kind: &'static str,
     pub severity: Severity,
     pub message: String,
-    /// Minor units: the amount the message is about.
+    /// Minor units of `currency`: the amount the message is about.
     pub amount: Option<i64>,
+    /// The reporting currency, or the budget's or goal's the insight is about.
+    pub currency: Currency,
     pub category_id: Option<Uuid>,
 }
 
@@ -40,8 +42,10 @@ pub struct Insight {
 pub struct CategoryUsage {
     pub category_id: Uuid,
     pub name: String,
+    /// Minor units of `currency` (the budget's), as `spent`.
     pub amount: i64,
     pub spent: i64,
+    pub currency: Currency,
 }
 
 #[derive(Debug, Clone)]
@@ -49,13 +53,17 @@ pub struct GoalPace {
     pub name: String,
     pub target_date: NaiveDate,
     pub on_track: Option<bool>,
+    /// Minor units of `currency` (the goal's).
     pub required_monthly: Option<i64>,
+    pub currency: Currency,
 }
 
 #[derive(Debug, Clone)]
 pub struct UnusualExpense {
     pub description: String,
+    /// Minor units of `currency` (the category's), as `others_average`.
     pub amount: i64,
+    pub currency: Currency,
     pub category_id: Option<Uuid>,
     pub category_name: String,
     pub others_average: i64,
@@ -67,6 +75,7 @@ pub struct Snapshot {
     pub currency: String,
     pub language: String,
     pub categories: Vec<CategoryUsage>,
+    /// The month's expenses and income, in the reporting currency (`currency`).
     pub expenses: i64,
     pub income: i64,
     /// Expenses of each of the three previous months.
@@ -79,11 +88,13 @@ pub struct Snapshot {
 
 /// Every insight for the month, most severe first.
 pub fn insights(s: &Snapshot) -> Vec<Insight> {
-    let currency = Currency::of(&s.currency);
-    let money = |minor: i64| display(minor, currency, &s.language);
+    let reporting = Currency::of(&s.currency);
+    let money_in = |minor: i64, currency: Currency| display(minor, currency, &s.language);
+    let money = |minor: i64| money_in(minor, reporting);
     let mut found = Vec::new();
 
     for c in &s.categories {
+        let money = |minor: i64| money_in(minor, c.currency);
         match usage(c.spent, c.amount) {
             Usage::Over => found.push(Insight {
                 kind: "CATEGORY_OVER_BUDGET",
@@ -96,6 +107,7 @@ pub fn insights(s: &Snapshot) -> Vec<Insight> {
                     money(c.amount)
                 ),
                 amount: Some(c.spent - c.amount),
+                currency: c.currency,
                 category_id: Some(c.category_id),
             }),
             Usage::Warning => found.push(Insight {
@@ -110,6 +122,7 @@ pub fn insights(s: &Snapshot) -> Vec<Insight> {
                     money(c.amount)
                 ),
                 amount: Some(c.amount - c.spent),
+                currency: c.currency,
                 category_id: Some(c.category_id),
             }),
             Usage::OnTrack => {}
@@ -130,6 +143,7 @@ pub fn insights(s: &Snapshot) -> Vec<Insight> {
                 money(average)
             ),
             amount: Some(s.expenses - average),
+            currency: reporting,
             category_id: None,
         });
     }
@@ -147,6 +161,7 @@ pub fn insights(s: &Snapshot) -> Vec<Insight> {
                     money(goal)
                 ),
                 amount: Some(goal - saved),
+                currency: reporting,
                 category_id: None,
             });
         }
@@ -155,7 +170,7 @@ pub fn insights(s: &Snapshot) -> Vec<Insight> {
     for g in s.goals.iter().filter(|g| g.on_track == Some(false)) {
         let need = g
             .required_monthly
-            .map(|r| format!(" Saving {} a month would get you there.", money(r)))
+            .map(|r| format!(" Saving {} a month would get you there.", money_in(r, g.currency)))
             .unwrap_or_default();
         found.push(Insight {
             kind: "GOAL_BEHIND_SCHEDULE",
@@ -166,6 +181,7 @@ pub fn insights(s: &Snapshot) -> Vec<Insight> {
                 g.target_date.format("%Y-%m-%d")
             ),
             amount: g.required_monthly,
+            currency: g.currency,
             category_id: None,
         });
     }
@@ -177,11 +193,12 @@ pub fn insights(s: &Snapshot) -> Vec<Insight> {
             message: format!(
                 "{} ({}) is more than three times your usual {} expense of {}.",
                 e.description,
-                money(e.amount),
+                money_in(e.amount, e.currency),
                 e.category_name,
-                money(e.others_average)
+                money_in(e.others_average, e.currency)
             ),
             amount: Some(e.amount),
+            currency: e.currency,
             category_id: e.category_id,
         });
     }
@@ -208,6 +225,7 @@ mod tests {
             name: name.into(),
             amount,
             spent,
+            currency: Currency::USD,
         }
     }
 
@@ -312,10 +330,12 @@ mod tests {
             target_date: NaiveDate::from_ymd_opt(2027, 3, 1).expect("date"),
             on_track,
             required_monthly: Some(12_345),
+            currency: Currency::USD,
         };
         let unusual = UnusualExpense {
             description: "TV".into(),
             amount: 90_000,
+            currency: Currency::USD,
             category_id: None,
             category_name: "Shopping".into(),
             others_average: 5_000,

@@ -16,6 +16,7 @@ use crate::{
     },
     foundation::{
         error::AppResult,
+        money::Currency,
         ownership,
         periods::{self, DateRange, Granularity},
     },
@@ -30,8 +31,9 @@ pub async fn snapshot(
     today: NaiveDate,
 ) -> AppResult<Snapshot> {
     let user_id = user.id;
-    let totals = reports::totals(db, user_id, &in_range(month)).await?;
-    let previous = previous_expenses(db, user_id, month).await?;
+    let reporting = Currency::of(&user.currency);
+    let totals = reports::totals(db, user_id, &in_range(month), reporting).await?;
+    let previous = previous_expenses(db, user_id, month, reporting).await?;
     let categories = category_usage(db, user_id, month).await?;
     let goals = active_goals(db, user_id).await?;
     let names: std::collections::HashMap<Uuid, String> =
@@ -56,8 +58,8 @@ pub async fn snapshot(
         currency: user.currency.clone(),
         language: user.language.clone(),
         categories,
-        expenses: totals.expenses,
-        income: totals.income,
+        expenses: totals.expenses.minor(),
+        income: totals.income.minor(),
         previous_expenses: previous,
         savings_goal: user.savings_goal,
         goals: goals
@@ -76,6 +78,7 @@ pub async fn snapshot(
                     target_date,
                     on_track: p.on_track,
                     required_monthly: p.required_monthly,
+                    currency: Currency::of(&g.currency),
                 })
             })
             .collect(),
@@ -85,6 +88,7 @@ pub async fn snapshot(
                 category_name: name_of(Some(u.category_id)),
                 description: u.description,
                 amount: u.amount,
+                currency: u.currency,
                 category_id: Some(u.category_id),
                 others_average: u.others_average,
             })
@@ -92,18 +96,24 @@ pub async fn snapshot(
     })
 }
 
-/// Expenses of the three months before `month`, oldest first.
-async fn previous_expenses(db: &DatabaseConnection, user_id: Uuid, month: DateRange) -> AppResult<[i64; 3]> {
+/// Expenses of the three months before `month`, oldest first, in the reporting currency.
+async fn previous_expenses(
+    db: &DatabaseConnection,
+    user_id: Uuid,
+    month: DateRange,
+    reporting: Currency,
+) -> AppResult<[i64; 3]> {
     let months = periods::trailing_months(month.start, 4);
     let previous = DateRange {
         start: months[0].start,
         end: months[2].end,
     };
     let starts: Vec<NaiveDate> = months[..3].iter().map(|m| m.start).collect();
-    let sums = reports::by_period(db, user_id, &in_range(previous), Granularity::Month, Some(&starts)).await?;
+    let filter = in_range(previous);
+    let sums = reports::by_period(db, user_id, &filter, Granularity::Month, Some(&starts), reporting).await?;
     let mut expenses = [0; 3];
     for (slot, sum) in expenses.iter_mut().zip(sums) {
-        *slot = sum.expenses;
+        *slot = sum.expenses.minor();
     }
     Ok(expenses)
 }
@@ -121,7 +131,8 @@ async fn category_usage(db: &DatabaseConnection, user_id: Uuid, month: DateRange
     Ok(categories
         .into_iter()
         .map(|c| CategoryUsage {
-            spent: spent.get(&c.id).copied().unwrap_or(0),
+            spent: spent.get(&c.id).map_or(0, |s| s.minor()),
+            currency: Currency::of(&c.currency),
             category_id: c.id,
             name: c.name,
             amount: c.amount,

@@ -4,9 +4,11 @@
 //! Nothing here imports a domain, the API surface or the application.
 
 pub mod config;
+pub mod csv_table;
 pub mod db;
 pub mod entities;
 pub mod error;
+pub mod fx;
 pub mod identity;
 pub mod ids;
 pub mod ledger;

@@ -5,8 +5,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select};
 use uuid::Uuid;
 
 use crate::foundation::entities::{
-    accounts, achievements, budget_categories, budgets, goal_contributions, goal_milestones, savings_goals,
-    transaction_splits, transactions, users,
+    accounts, achievements, budget_categories, budgets, exchange_rates, goal_contributions, goal_milestones,
+    savings_goals, transaction_splits, transactions, users,
 };
 use crate::foundation::error::{AppError, AppResult};
 
@@ -65,7 +65,7 @@ pub async fn delete<E: Owned>(db: &impl ConnectionTrait, user_id: Uuid, id: Uuid
 }
 
 /// The tables whose rows are nodes of the API (objects a client may fetch by id alone).
-pub const NODE_TABLES: [&str; 7] = [
+pub const NODE_TABLES: [&str; 8] = [
     "accounts",
     "budgets",
     "budget_categories",
@@ -73,6 +73,7 @@ pub const NODE_TABLES: [&str; 7] = [
     "savings_goals",
     "goal_contributions",
     "achievements",
+    "exchange_rates",
 ];
 
 /// Which of `NODE_TABLES` (or `users`, for the caller's own id) holds each of `ids` among
@@ -136,6 +137,7 @@ owned_by_user_id! {
     accounts => "account",
     budgets => "budget",
     budget_categories => "budget category",
+    exchange_rates => "exchange rate",
     transactions => "transaction",
     transaction_splits => "transaction split",
     savings_goals => "savings goal",

@@ -6,6 +6,8 @@
 pub mod complexity;
 pub mod connection;
 pub mod context;
+pub mod conversion;
+pub mod files;
 pub mod loaders;
 pub mod nodes;
 pub mod scalars;

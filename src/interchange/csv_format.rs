@@ -5,9 +5,12 @@ use chrono::NaiveDate;
 
 use crate::foundation::entities::transactions::TransactionType;
 use crate::foundation::{
+    csv_table::{self, Limits, Record},
     money::{Currency, Money},
     validate,
 };
+
+pub use crate::foundation::csv_table::{FileError, LineError, neutralise};
 
 pub const HEADER: [&str; 5] = ["date", "description", "amount", "type", "category"];
 pub const MAX_BYTES: usize = 8 * 1024 * 1024;
@@ -26,38 +29,6 @@ pub struct Row {
     pub category: Option<String>,
 }
 
-/// A problem with one line of the file (line 1 is the header).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LineError {
-    pub line: u64,
-    pub message: String,
-}
-
-/// Why the file as a whole cannot be read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FileError {
-    TooLarge,
-    TooManyRows,
-    MissingColumns(Vec<&'static str>),
-    Unreadable(String),
-}
-
-impl std::fmt::Display for FileError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            FileError::TooLarge => write!(f, "must be at most {} MB", MAX_BYTES / 1024 / 1024),
-            FileError::TooManyRows => write!(f, "must have at most {MAX_ROWS} rows"),
-            FileError::MissingColumns(c) => write!(
-                f,
-                "header must name the columns {}; missing: {}",
-                HEADER[..4].join(","),
-                c.join(",")
-            ),
-            FileError::Unreadable(e) => write!(f, "is not readable CSV: {e}"),
-        }
-    }
-}
-
 /// Reads a whole file: valid rows and every bad line, or why the file cannot be read.
 /// Amounts are read in `currency`. `known_category` says whether a category name exists, so
 /// a line's message names every
@@ -68,79 +39,23 @@ pub fn read(
     currency: Currency,
     known_category: impl Fn(&str) -> bool,
 ) -> Result<(Vec<Row>, Vec<LineError>), FileError> {
-    if data.len() > MAX_BYTES {
-        return Err(FileError::TooLarge);
-    }
-    let data = data.strip_prefix('\u{feff}').unwrap_or(data);
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(data.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| FileError::Unreadable(e.to_string()))?
-        .clone();
-    let position = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
-    let missing: Vec<&'static str> = HEADER[..4].iter().copied().filter(|c| position(c).is_none()).collect();
-    if !missing.is_empty() {
-        return Err(FileError::MissingColumns(missing));
-    }
-    let columns = [
-        position("date"),
-        position("description"),
-        position("amount"),
-        position("type"),
-        position("category"),
-    ];
-
-    // Line numbers come from byte offsets, counted incrementally: the csv crate's own line
-    // count is one low after a CRLF header, and a record's offset points at the line ends
-    // (and blank lines) before it.
-    let bytes = data.as_bytes();
-    let (mut counted_to, mut line) = (0_usize, 1_u64);
-    let mut line_at = |position: Option<&csv::Position>| {
-        let mut offset = position
-            .map_or(0, |p| usize::try_from(p.byte()).unwrap_or(usize::MAX))
-            .min(bytes.len());
-        while matches!(bytes.get(offset), Some(b'\n' | b'\r')) {
-            offset += 1;
-        }
-        if offset > counted_to {
-            line += bytes[counted_to..offset].iter().filter(|b| **b == b'\n').count() as u64;
-            counted_to = offset;
-        }
-        line
+    let limits = Limits {
+        max_bytes: MAX_BYTES,
+        max_rows: MAX_ROWS,
     };
-    let (mut rows, mut errors) = (Vec::new(), Vec::new());
-    for (index, record) in reader.records().enumerate() {
-        if index >= MAX_ROWS {
-            return Err(FileError::TooManyRows);
-        }
-        let record = match record {
-            Ok(record) => record,
-            Err(e) => {
-                let line = line_at(e.position());
-                errors.push(LineError {
-                    line,
-                    message: format!("unreadable: {e}"),
-                });
-                continue;
-            }
-        };
-        let line = line_at(record.position());
-        let cell = |i: Option<usize>| i.and_then(|i| record.get(i)).map(restore).unwrap_or_default();
-        let cells = [
-            cell(columns[0]),
-            cell(columns[1]),
-            cell(columns[2]),
-            cell(columns[3]),
-            cell(columns[4]),
-        ];
+    let (records, mut errors) = csv_table::read(data, limits, &HEADER, 4)?;
+    let mut rows = Vec::with_capacity(records.len());
+    for Record { line, cells } in records {
+        let mut cells = cells.into_iter();
+        let mut next = || cells.next().unwrap_or_default();
+        let cells = [next(), next(), next(), next(), next()];
         match row(line, cells, currency, &known_category) {
             Ok(row) => rows.push(row),
             Err(message) => errors.push(LineError { line, message }),
         }
     }
+    // Unreadable lines and invalid ones, in file order.
+    errors.sort_by_key(|e| e.line);
     Ok((rows, errors))
 }
 
@@ -192,29 +107,6 @@ fn row(
     }
 }
 
-/// What a spreadsheet would evaluate (= + - @ tab CR), plus the apostrophe itself so a cell
-/// that really starts with one survives the round trip.
-const NEUTRALISED: [char; 7] = ['=', '+', '-', '@', '\t', '\r', '\''];
-
-/// Cells a spreadsheet would evaluate get a leading apostrophe, which spreadsheets show as
-/// text and `restore` removes again on import.
-pub fn neutralise(cell: &str) -> String {
-    if cell.starts_with(NEUTRALISED) {
-        format!("'{cell}")
-    } else {
-        cell.to_owned()
-    }
-}
-
-/// Undoes `neutralise`, so an exported file imports unchanged.
-fn restore(cell: &str) -> String {
-    match cell.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(NEUTRALISED) => rest.to_owned(),
-        _ => cell.to_owned(),
-    }
-}
-
-/// One exported line's cells, in `HEADER` order.
 /// The file's name for a transaction type.
 pub fn kind_name(kind: TransactionType) -> &'static str {
     match kind {
@@ -225,6 +117,7 @@ pub fn kind_name(kind: TransactionType) -> &'static str {
     }
 }
 
+/// One exported line's cells, in `HEADER` order.
 pub fn cells(
     date: NaiveDate,
     description: &str,
@@ -316,11 +209,14 @@ mod tests {
     fn a_file_without_the_required_columns_or_too_big_is_refused() {
         assert_eq!(
             read("date,amount\n", Currency::USD, |_| true),
-            Err(FileError::MissingColumns(vec!["description", "type"]))
+            Err(FileError::MissingColumns {
+                required: HEADER[..4].to_vec(),
+                missing: vec!["description", "type"]
+            })
         );
         assert_eq!(
             read(&"x".repeat(MAX_BYTES + 1), Currency::USD, |_| true),
-            Err(FileError::TooLarge)
+            Err(FileError::TooLarge { max_bytes: MAX_BYTES })
         );
         let many = format!(
             "date,description,amount,type\n{}",
@@ -328,23 +224,7 @@ mod tests {
         );
         assert_eq!(
             read(&many, Currency::USD, |_| true).map(|_| ()),
-            Err(FileError::TooManyRows)
-        );
-    }
-
-    #[test]
-    fn formulas_are_neutralised_and_restored() {
-        for dangerous in ["=SUM(A1)", "+1", "-1", "@cmd", "\tx"] {
-            let safe = neutralise(dangerous);
-            assert!(safe.starts_with('\''), "{safe}");
-            assert_eq!(restore(&safe), dangerous);
-        }
-        assert_eq!(neutralise("Coffee"), "Coffee");
-        assert_eq!(restore("'quoted on purpose"), "'quoted on purpose");
-        assert_eq!(
-            restore(&neutralise("'=literal")),
-            "'=literal",
-            "a real leading apostrophe survives"
+            Err(FileError::TooManyRows { max_rows: MAX_ROWS })
         );
     }
 }

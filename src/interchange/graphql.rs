@@ -5,7 +5,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, Result, ResultExt, S
 use crate::{
     events::EventBus,
     foundation::ids,
-    graphql::ContextExt,
+    graphql::{ContextExt, files::ImportRowError},
     interchange::{
         export::{self, ExportFormat as Format},
         import,
@@ -38,15 +38,6 @@ pub struct ImportTransactionsInput {
     /// The open account the rows go into (the default account when omitted); amounts are in
     /// its currency and duplicates are looked for in it.
     account_id: Option<ID>,
-}
-
-/// A problem with one line of an imported file (line 1 is the header).
-#[derive(SimpleObject)]
-pub struct ImportRowError {
-    /// Line number in the file.
-    line: i64,
-    /// What is wrong, column by column.
-    message: String,
 }
 
 /// What an import did (or, with dryRun, would do).
@@ -113,14 +104,7 @@ impl InterchangeMutation {
         Ok(ImportResult {
             imported: count(outcome.imported),
             skipped_duplicates: count(outcome.skipped_duplicates),
-            errors: outcome
-                .errors
-                .into_iter()
-                .map(|e| ImportRowError {
-                    line: e.line.try_into().unwrap_or(i64::MAX),
-                    message: e.message,
-                })
-                .collect(),
+            errors: outcome.errors.into_iter().map(ImportRowError::from).collect(),
             dry_run: outcome.dry_run,
         })
     }

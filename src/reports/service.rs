@@ -1,11 +1,14 @@
 //! Aggregate queries. Sums are CAST to BIGINT because PostgreSQL widens SUM(bigint) to
-//! NUMERIC; minor units keep them exact on both backends.
+//! NUMERIC; minor units keep them exact on both backends. Every figure is in one target
+//! currency: rows are grouped by currency (and, away from the target, by day) and converted
+//! with the caller's rates (`rates::convert`), rounding once per figure.
 
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QueryOrder, QueryResult,
+    QuerySelect,
     sea_query::{Expr, Query, SelectStatement},
 };
 use uuid::Uuid;
@@ -17,10 +20,13 @@ use crate::foundation::entities::{
 use crate::{
     foundation::{
         error::{AppError, AppResult},
+        fx::Converted,
         ledger::category_lines,
+        money::Currency,
         ownership,
         periods::{DateRange, Granularity},
     },
+    rates::convert::{self, Group, currency_literal, foreign_day_sql},
     transactions::filter::{Rows, TransactionFilter, check_filter, condition, condition_on, selects_categories},
 };
 
@@ -28,18 +34,19 @@ const INCOME_SUM: &str = "CAST(COALESCE(SUM(CASE WHEN type = 'income' THEN amoun
 const EXPENSE_SUM: &str = "CAST(COALESCE(SUM(CASE WHEN type = 'expense' THEN amount ELSE 0 END), 0) AS BIGINT)";
 const AMOUNT_SUM: &str = "CAST(COALESCE(SUM(amount), 0) AS BIGINT)";
 
-/// Income and expenses of a set of transactions, in minor units.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// Income and expenses of a set of transactions, converted into one currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Totals {
     pub count: i64,
-    pub income: i64,
-    pub expenses: i64,
+    pub income: Converted,
+    pub expenses: Converted,
     pub expense_count: i64,
 }
 
 impl Totals {
-    pub fn net(&self) -> i64 {
-        self.income - self.expenses
+    /// Income minus expenses, from the exact figures (rounded once, when shown).
+    pub fn net(&self) -> Converted {
+        self.income.minus(&self.expenses)
     }
 }
 
@@ -47,16 +54,22 @@ impl Totals {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CategorySum {
     pub category_id: Option<Uuid>,
-    pub total: i64,
+    pub total: Converted,
     pub count: i64,
 }
 
 /// One period's income and expenses; `start` is the first day of the period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PeriodSum {
     pub start: NaiveDate,
-    pub income: i64,
-    pub expenses: i64,
+    pub income: Converted,
+    pub expenses: Converted,
+}
+
+impl PeriodSum {
+    pub fn net(&self) -> Converted {
+        self.income.minus(&self.expenses)
+    }
 }
 
 pub fn in_range(range: DateRange) -> TransactionFilter {
@@ -90,22 +103,59 @@ fn counted(rows: Rows, kinds: &str) -> String {
     }
 }
 
-pub async fn totals(db: &DatabaseConnection, user_id: Uuid, filter: &TransactionFilter) -> AppResult<Totals> {
+/// Adds the currency grouping to `select` (its last two columns): amounts in `target` group by
+/// currency alone, others by currency and day.
+fn group_by_currency(select: &mut SelectStatement, target: Currency) {
+    let day = foreign_day_sql("currency", &currency_literal(target), "transaction_date");
+    select
+        .expr(Expr::cust("currency"))
+        .expr(Expr::cust(day.clone()))
+        .add_group_by([Expr::cust("currency"), Expr::cust(day)]);
+}
+
+/// The currency and day of a row grouped by [`group_by_currency`], at `at` and `at + 1`.
+fn currency_and_day(row: &QueryResult, at: usize) -> Result<(Currency, Option<NaiveDate>), sea_orm::DbErr> {
+    let currency: String = row.try_get_by_index(at)?;
+    Ok((Currency::of(&currency), row.try_get_by_index(at + 1)?))
+}
+
+pub async fn totals(
+    db: &DatabaseConnection,
+    user_id: Uuid,
+    filter: &TransactionFilter,
+    target: Currency,
+) -> AppResult<Totals> {
     check_filter(filter)?;
     let (mut select, rows) = source(filter);
     select
         .cond_where(condition_on(user_id, filter, rows))
         .expr(Expr::cust(counted(rows, "'income', 'expense'")))
+        .expr(Expr::cust(counted(rows, "'expense'")))
         .expr(Expr::cust(INCOME_SUM))
-        .expr(Expr::cust(EXPENSE_SUM))
-        .expr(Expr::cust(counted(rows, "'expense'")));
-    let row = db.query_one(&select).await?;
-    let get = |i| row.as_ref().map_or(Ok(0), |r| r.try_get_by_index::<i64>(i));
+        .expr(Expr::cust(EXPENSE_SUM));
+    group_by_currency(&mut select, target);
+    let (mut count, mut expense_count, mut groups) = (0, 0, Vec::new());
+    for row in db.query_all(&select).await? {
+        count += row.try_get_by_index::<i64>(0)?;
+        expense_count += row.try_get_by_index::<i64>(1)?;
+        let (currency, day) = currency_and_day(&row, 4)?;
+        groups.push(Group {
+            key: (),
+            target,
+            currency,
+            day,
+            sums: [row.try_get_by_index(2)?, row.try_get_by_index(3)?],
+        });
+    }
+    let [income, expenses] = convert::figures(db, user_id, groups)
+        .await?
+        .remove(&())
+        .unwrap_or_else(|| [Converted::zero(target), Converted::zero(target)]);
     Ok(Totals {
-        count: get(0)?,
-        income: get(1)?,
-        expenses: get(2)?,
-        expense_count: get(3)?,
+        count,
+        income,
+        expenses,
+        expense_count,
     })
 }
 
@@ -116,6 +166,7 @@ pub async fn by_category(
     user_id: Uuid,
     filter: &TransactionFilter,
     kind: TransactionType,
+    target: Currency,
 ) -> AppResult<Vec<CategorySum>> {
     check_filter(filter)?;
     let mut select = Query::select();
@@ -127,18 +178,36 @@ pub async fn by_category(
         .expr(Expr::cust(AMOUNT_SUM))
         .expr(Expr::cust("CAST(COUNT(DISTINCT id) AS BIGINT)"))
         .group_by_col(Column::BudgetCategoryId);
-    let rows = db.query_all(&select).await?;
-    let mut sums = rows
-        .iter()
-        .map(|row| {
-            Ok(CategorySum {
-                category_id: row.try_get_by_index(0)?,
-                total: row.try_get_by_index(1)?,
-                count: row.try_get_by_index(2)?,
-            })
+    group_by_currency(&mut select, target);
+    let mut counts: HashMap<Option<Uuid>, i64> = HashMap::new();
+    let mut groups = Vec::new();
+    for row in db.query_all(&select).await? {
+        let category_id: Option<Uuid> = row.try_get_by_index(0)?;
+        *counts.entry(category_id).or_default() += row.try_get_by_index::<i64>(2)?;
+        let (currency, day) = currency_and_day(&row, 3)?;
+        groups.push(Group {
+            key: category_id,
+            target,
+            currency,
+            day,
+            sums: [row.try_get_by_index(1)?],
+        });
+    }
+    let mut sums: Vec<CategorySum> = convert::figures(db, user_id, groups)
+        .await?
+        .into_iter()
+        .map(|(category_id, [total])| CategorySum {
+            category_id,
+            count: counts.get(&category_id).copied().unwrap_or_default(),
+            total,
         })
-        .collect::<Result<Vec<_>, sea_orm::DbErr>>()?;
-    sums.sort_by(|a, b| b.total.cmp(&a.total).then(a.category_id.cmp(&b.category_id)));
+        .collect();
+    sums.sort_by(|a, b| {
+        b.total
+            .value
+            .cmp(&a.total.value)
+            .then(a.category_id.cmp(&b.category_id))
+    });
     Ok(sums)
 }
 
@@ -150,6 +219,7 @@ pub async fn by_period(
     filter: &TransactionFilter,
     granularity: Granularity,
     buckets: Option<&[NaiveDate]>,
+    target: Currency,
 ) -> AppResult<Vec<PeriodSum>> {
     check_filter(filter)?;
     let bucket = bucket_sql(db.get_database_backend(), granularity);
@@ -160,15 +230,21 @@ pub async fn by_period(
         .expr(Expr::cust(INCOME_SUM))
         .expr(Expr::cust(EXPENSE_SUM))
         .add_group_by([Expr::cust(bucket)]);
-    let mut sums = HashMap::new();
+    group_by_currency(&mut select, target);
+    let mut groups = Vec::new();
     for row in db.query_all(&select).await? {
         let start: String = row.try_get_by_index(0)?;
         let start = NaiveDate::parse_from_str(&start, "%Y-%m-%d").map_err(AppError::internal)?;
-        sums.insert(
-            start,
-            (row.try_get_by_index::<i64>(1)?, row.try_get_by_index::<i64>(2)?),
-        );
+        let (currency, day) = currency_and_day(&row, 3)?;
+        groups.push(Group {
+            key: start,
+            target,
+            currency,
+            day,
+            sums: [row.try_get_by_index(1)?, row.try_get_by_index(2)?],
+        });
     }
+    let mut sums = convert::figures(db, user_id, groups).await?;
     let mut starts: Vec<NaiveDate> = match buckets {
         Some(buckets) => buckets.to_vec(),
         None => sums.keys().copied().collect(),
@@ -177,7 +253,9 @@ pub async fn by_period(
     Ok(starts
         .into_iter()
         .map(|start| {
-            let (income, expenses) = sums.get(&start).copied().unwrap_or_default();
+            let [income, expenses] = sums
+                .remove(&start)
+                .unwrap_or_else(|| [Converted::zero(target), Converted::zero(target)]);
             PeriodSum {
                 start,
                 income,
@@ -221,22 +299,20 @@ pub async fn top_expenses(
         .await?)
 }
 
-/// A budget with each category's spending and the uncategorized spending in its range.
+/// A budget with each category's spending and the uncategorized spending in its range, in
+/// the budget's currency.
 pub struct BudgetActuals {
     pub budget: budgets::Model,
-    pub categories: Vec<(budget_categories::Model, i64)>,
-    pub uncategorized: i64,
+    pub categories: Vec<(budget_categories::Model, Converted)>,
+    pub uncategorized: Converted,
 }
 
 pub async fn budget_actuals(db: &DatabaseConnection, user_id: Uuid, budget_id: Uuid) -> AppResult<BudgetActuals> {
     let budget = ownership::get::<budgets::Entity>(db, user_id, budget_id).await?;
+    let currency = Currency::of(&budget.currency);
     let categories = crate::budgets::categories::of_budgets(db, user_id, &[budget.id]).await?;
     let ids: Vec<Uuid> = categories.iter().map(|c| c.id).collect();
-    let spent = if ids.is_empty() {
-        HashMap::new()
-    } else {
-        crate::budgets::spending::by_category(db, user_id, &ids).await?
-    };
+    let mut spent = crate::budgets::spending::by_category(db, user_id, &ids).await?;
     let range = DateRange {
         start: budget.start_date,
         end: budget.end_date,
@@ -246,9 +322,9 @@ pub async fn budget_actuals(db: &DatabaseConnection, user_id: Uuid, budget_id: U
         uncategorized: Some(true),
         ..in_range(range)
     };
-    let uncategorized = totals(db, user_id, &filter).await?.expenses;
+    let uncategorized = totals(db, user_id, &filter, currency).await?.expenses;
     let categories = categories.into_iter().map(|c| {
-        let spent = spent.get(&c.id).copied().unwrap_or(0);
+        let spent = spent.remove(&c.id).unwrap_or_else(|| Converted::zero(currency));
         (c, spent)
     });
     Ok(BudgetActuals {

@@ -5,9 +5,10 @@ use std::{collections::BTreeSet, fs, path::Path};
 
 /// Bottom to top: the foundation, the domains in their order, the API surface, the
 /// application. Keep in step with ARCHITECTURE.md and `src/lib.rs`.
-const LAYERS: [&str; 15] = [
+const LAYERS: [&str; 16] = [
     "foundation",
     "graphql",
+    "rates",
     "accounts",
     "users",
     "auth",

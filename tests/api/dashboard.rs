@@ -3,7 +3,7 @@
 //! user's time zone, and each insight rule, firing and not firing, with its exact message.
 
 use chrono::{Datelike, Duration, NaiveDate, Utc};
-use sea_orm::{ActiveModelTrait, Set};
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde_json::{Value, json};
 use smartsave::foundation::entities::{
     savings_goals::{self, GoalStatus},
@@ -117,11 +117,18 @@ fn tx(date: &str, cents: i64, kind: Kind, category: Option<Uuid>) -> Tx {
 /// Inserts one row directly (no achievement event).
 async fn insert(app: &TestApp, who: &Person, t: &Tx, description: &str) {
     let now = Utc::now();
+    let account_id = app.default_account(who.id).await;
+    // In the account's currency, as every transaction is.
+    let account = smartsave::foundation::entities::accounts::Entity::find_by_id(account_id)
+        .one(&app.db)
+        .await
+        .expect("account query")
+        .expect("the default account");
     transactions::ActiveModel {
         id: Set(t.id),
         user_id: Set(who.id),
-        currency: Set("USD".into()),
-        account_id: Set(app.default_account(who.id).await),
+        currency: Set(account.currency),
+        account_id: Set(account_id),
         cleared: Set(Cleared::Uncleared),
         payee: Set(None),
         transfer_id: Set(None),

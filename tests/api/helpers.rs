@@ -339,3 +339,18 @@ pub async fn create_transaction(app: &TestApp, token: &str, input: Value) -> Str
         .unwrap_or_else(|| panic!("createTransaction failed: {body}"))
         .to_owned()
 }
+
+/// Opens an account through the API (`CreateAccountInput`) and returns its id.
+pub async fn create_account(app: &TestApp, token: &str, input: Value) -> String {
+    let body = app
+        .gql(
+            "mutation($input: CreateAccountInput!) { createAccount(input: $input) { id } }",
+            json!({ "input": input }),
+            Some(token),
+        )
+        .await;
+    body["data"]["createAccount"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("createAccount failed: {body}"))
+        .to_owned()
+}

@@ -12,6 +12,7 @@ mod budgets;
 mod cli;
 mod currencies;
 mod dashboard;
+mod exchange_rates;
 mod expected;
 mod goals;
 mod health;

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde_json::{Value, json};
 
 use crate::expected::{Lcg, money};
-use crate::helpers::{TestApp, TestUser, create_budget, error_code, error_fields};
+use crate::helpers::{TestApp, TestUser, create_account, create_budget, error_code, error_fields};
 
 const SPLIT: &str = "id amount category { id } splits { id amount description category { id name } }";
 
@@ -414,14 +414,12 @@ async fn split_lines_use_their_currencys_decimals() {
     let app = TestApp::spawn().await;
     let user = app.register_and_login().await;
     let (_, cats) = categories_of(&app, &user, &["Food", "Household"], &["500.00", "500.00"]).await;
-    let body = app
-        .gql(
-            "mutation { createAccount(input: { name: \"Tokyo\", kind: CASH, currency: \"JPY\" }) { id } }",
-            json!({}),
-            Some(&user.access_token),
-        )
-        .await;
-    let yen = body["data"]["createAccount"]["id"].as_str().expect("id").to_owned();
+    let yen = create_account(
+        &app,
+        &user.access_token,
+        json!({ "name": "Tokyo", "kind": "CASH", "currency": "JPY" }),
+    )
+    .await;
     let main = app.default_account(user.id.parse().expect("user id")).await.to_string();
     let mut input = expense(
         "1500",

@@ -4,24 +4,19 @@
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, TestUser, create_budget, create_transaction, error_code, error_fields};
+use crate::helpers::{TestApp, TestUser, create_account, create_budget, create_transaction, error_code, error_fields};
 
 const TRANSFER: &str = "from { id type amount currency transactionDate description cleared account { id } transfer { to { id } } }
                         to { id type amount currency transactionDate description cleared account { id } transfer { from { id } } }
                         transactionDate description";
 
 async fn open(app: &TestApp, user: &TestUser, name: &str, kind: &str, currency: &str, opening: &str) -> String {
-    let body = app
-        .gql(
-            "mutation($input: CreateAccountInput!) { createAccount(input: $input) { id } }",
-            json!({ "input": { "name": name, "kind": kind, "currency": currency, "openingBalance": opening, "openingDate": "2026-01-01" } }),
-            Some(&user.access_token),
-        )
-        .await;
-    body["data"]["createAccount"]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("createAccount failed: {body}"))
-        .to_owned()
+    create_account(
+        app,
+        &user.access_token,
+        json!({ "name": name, "kind": kind, "currency": currency, "openingBalance": opening, "openingDate": "2026-01-01" }),
+    )
+    .await
 }
 
 async fn transfer(app: &TestApp, user: &TestUser, input: Value) -> Value {

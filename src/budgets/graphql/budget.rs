@@ -5,9 +5,9 @@ use async_graphql::{Context, Enum, ID, Object, Result, ResultExt};
 use crate::foundation::entities::budgets as rows;
 use crate::{
     budgets::{
-        graphql::BudgetCategory,
+        graphql::{BudgetCategory, spending::Spending},
         loader::{BudgetSpent, CategoriesOfBudget},
-        status::{self, Usage},
+        status::Usage,
     },
     foundation::{
         error::AppError,
@@ -16,6 +16,7 @@ use crate::{
     },
     graphql::{
         ContextExt,
+        conversion::MissingRate,
         scalars::{Date, DateTime},
     },
 };
@@ -111,30 +112,27 @@ impl Budget {
             .extend()?;
         Ok(loaded.unwrap_or_default().into_iter().map(BudgetCategory).collect())
     }
-    /// Expenses in its categories dated within [startDate, endDate].
+    /// Expenses in its categories dated within [startDate, endDate], split lines
+    /// in their own categories; amounts in other currencies converted at the rate of their day.
     async fn spent(&self, ctx: &Context<'_>) -> Result<Money> {
-        self.spent_minor(ctx).await.map(|spent| self.money(spent)).extend()
+        Ok(self.spending(ctx).await.extend()?.spent())
     }
-    /// amount - spent; negative when over budget.
+    /// amount - spent; negative when over.
     async fn remaining(&self, ctx: &Context<'_>) -> Result<Money> {
-        self.spent_minor(ctx)
-            .await
-            .map(|spent| self.money(self.0.amount - spent))
-            .extend()
+        Ok(self.spending(ctx).await.extend()?.remaining())
     }
     /// spent / amount in percent, two decimals.
     async fn percent_used(&self, ctx: &Context<'_>) -> Result<f64> {
-        self.spent_minor(ctx)
-            .await
-            .map(|spent| status::percent_used(spent, self.0.amount))
-            .extend()
+        Ok(self.spending(ctx).await.extend()?.percent_used())
     }
     /// ON_TRACK, WARNING from 80 % used, OVER above 100 %.
     async fn status(&self, ctx: &Context<'_>) -> Result<BudgetStatus> {
-        self.spent_minor(ctx)
-            .await
-            .map(|spent| status::usage(spent, self.0.amount).into())
-            .extend()
+        Ok(self.spending(ctx).await.extend()?.status())
+    }
+    /// Rates `spent` needed and did not have; the amounts they would have converted are left
+    /// out of it. Empty when everything is in the budget's currency or has a rate.
+    async fn missing_rates(&self, ctx: &Context<'_>) -> Result<Vec<MissingRate>> {
+        Ok(self.spending(ctx).await.extend()?.missing_rates())
     }
     /// When the budget was created.
     async fn created_at(&self) -> DateTime {
@@ -152,7 +150,8 @@ impl Budget {
         Currency::of(&self.0.currency).amount(minor)
     }
 
-    async fn spent_minor(&self, ctx: &Context<'_>) -> Result<i64, AppError> {
-        Ok(ctx.loaders()?.get(BudgetSpent).load_one(self.0.id).await?.unwrap_or(0))
+    async fn spending(&self, ctx: &Context<'_>) -> Result<Spending, AppError> {
+        let spent = ctx.loaders()?.get(BudgetSpent).load_one(self.0.id).await?;
+        Ok(Spending::new(self.0.amount, spent, Currency::of(&self.0.currency)))
     }
 }

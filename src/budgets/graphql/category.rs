@@ -6,9 +6,8 @@ use uuid::Uuid;
 use crate::foundation::entities::budget_categories;
 use crate::{
     budgets::{
-        graphql::Budget,
+        graphql::{Budget, spending::Spending},
         loader::{BudgetById, CategoryById, CategorySpent},
-        status,
     },
     foundation::{
         error::AppError,
@@ -18,6 +17,7 @@ use crate::{
     graphql::{
         ContextExt,
         connection::Conn,
+        conversion::MissingRate,
         nodes::Transaction,
         scalars::DateTime,
         transaction_pages::{ByCategory, page_field},
@@ -65,23 +65,23 @@ impl BudgetCategory {
             .extend()?;
         budget.map(Budget).ok_or(AppError::NotFound("budget")).extend()
     }
-    /// Expenses in this category dated within its budget's range.
+    /// Expenses in this category dated within its budget's range, split lines
+    /// in their own categories; amounts in other currencies converted at the rate of their day.
     async fn spent(&self, ctx: &Context<'_>) -> Result<Money> {
-        self.spent_minor(ctx).await.map(|spent| self.money(spent)).extend()
+        Ok(self.spending(ctx).await.extend()?.spent())
     }
     /// amount - spent; negative when over.
     async fn remaining(&self, ctx: &Context<'_>) -> Result<Money> {
-        self.spent_minor(ctx)
-            .await
-            .map(|spent| self.money(self.0.amount - spent))
-            .extend()
+        Ok(self.spending(ctx).await.extend()?.remaining())
     }
     /// spent / amount in percent, two decimals.
     async fn percent_used(&self, ctx: &Context<'_>) -> Result<f64> {
-        self.spent_minor(ctx)
-            .await
-            .map(|spent| status::percent_used(spent, self.0.amount))
-            .extend()
+        Ok(self.spending(ctx).await.extend()?.percent_used())
+    }
+    /// Rates `spent` needed and did not have; the amounts they would have converted are left
+    /// out of it. Empty when everything is in the budget's currency or has a rate.
+    async fn missing_rates(&self, ctx: &Context<'_>) -> Result<Vec<MissingRate>> {
+        Ok(self.spending(ctx).await.extend()?.missing_rates())
     }
     /// The category's transactions, newest first (all dates, not only the budget's range).
     #[graphql(complexity = "crate::graphql::complexity::page_cost(first, None, child_complexity)")]
@@ -119,12 +119,8 @@ impl BudgetCategory {
         Ok(category.map(BudgetCategory))
     }
 
-    async fn spent_minor(&self, ctx: &Context<'_>) -> Result<i64, AppError> {
-        Ok(ctx
-            .loaders()?
-            .get(CategorySpent)
-            .load_one(self.0.id)
-            .await?
-            .unwrap_or(0))
+    async fn spending(&self, ctx: &Context<'_>) -> Result<Spending, AppError> {
+        let spent = ctx.loaders()?.get(CategorySpent).load_one(self.0.id).await?;
+        Ok(Spending::new(self.0.amount, spent, Currency::of(&self.0.currency)))
     }
 }

@@ -5,6 +5,7 @@ mod budget;
 mod category;
 mod mutations;
 mod queries;
+mod spending;
 
 pub use alerts::{BudgetAlert, BudgetsSubscription};
 pub use budget::{Budget, BudgetPeriod, BudgetStatus};

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod achievements;
 pub mod budget_categories;
 pub mod budgets;
+pub mod exchange_rates;
 pub mod goal_contributions;
 pub mod goal_milestones;
 pub mod idempotency_keys;

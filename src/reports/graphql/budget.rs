@@ -7,7 +7,11 @@ use crate::{
         graphql::{Budget, BudgetCategory},
         status,
     },
-    foundation::money::{Currency, Money},
+    foundation::{
+        fx::Converted,
+        money::{Currency, Money},
+    },
+    graphql::conversion::{MissingRate, missing_rates},
     reports::service::BudgetActuals,
 };
 
@@ -41,31 +45,45 @@ pub struct BudgetReport {
     categories: Vec<BudgetCategoryReport>,
     /// Expenses within the budget's dates that have no category.
     uncategorized_spending: Money,
+    /// Rates these figures needed and did not have (amounts in other currencies than the
+    /// budget's are converted at the rate of their day); those amounts are left out.
+    missing_rates: Vec<MissingRate>,
 }
 
 impl From<BudgetActuals> for BudgetReport {
     fn from(actuals: BudgetActuals) -> Self {
         let currency = Currency::of(&actuals.budget.currency);
-        let actual: i64 = actuals.categories.iter().map(|(_, spent)| spent).sum();
+        let mut actual = Converted::zero(currency);
+        for (_, spent) in &actuals.categories {
+            actual.absorb(spent);
+        }
+        let missing_rates = missing_rates(
+            actuals
+                .categories
+                .iter()
+                .map(|(_, spent)| spent)
+                .chain([&actuals.uncategorized]),
+        );
         let budgeted = actuals.budget.amount;
         let categories = actuals
             .categories
             .into_iter()
             .map(|(category, spent)| BudgetCategoryReport {
                 budgeted: currency.amount(category.amount),
-                actual: currency.amount(spent),
-                variance: currency.amount(category.amount - spent),
-                percent_used: status::percent_used(spent, category.amount),
+                actual: spent.amount(),
+                variance: spent.subtracted_from(category.amount),
+                percent_used: status::percent_used(spent.minor(), category.amount),
                 category: BudgetCategory(category),
             })
             .collect();
         BudgetReport {
             budget: Budget(actuals.budget),
             budgeted: currency.amount(budgeted),
-            actual: currency.amount(actual),
-            variance: currency.amount(budgeted - actual),
+            actual: actual.amount(),
+            variance: actual.subtracted_from(budgeted),
             categories,
-            uncategorized_spending: currency.amount(actuals.uncategorized),
+            uncategorized_spending: actuals.uncategorized.amount(),
+            missing_rates,
         }
     }
 }

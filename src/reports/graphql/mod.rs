@@ -54,13 +54,16 @@ impl ReportsQuery {
     async fn monthly_report(&self, ctx: &Context<'_>, month: Date) -> Result<MonthlyReport> {
         let (db, caller) = ctx.authenticated().extend()?;
         let month = dates::month_of(month.0);
-        let totals = service::totals(db, caller.id, &in_range(month)).await.extend()?;
+        let currency = reporting_currency(ctx).await?;
+        let totals = service::totals(db, caller.id, &in_range(month), currency)
+            .await
+            .extend()?;
         Ok(MonthlyReport {
             db: db.clone(),
             user_id: caller.id,
             month,
             totals,
-            currency: reporting_currency(ctx).await?,
+            currency,
         })
     }
 
@@ -87,8 +90,11 @@ impl ReportsQuery {
             ))
             .extend();
         }
-        let sums = service::by_category(db, caller.id, &filter, kind).await.extend()?;
-        Ok(category_totals(sums, reporting_currency(ctx).await?))
+        let currency = reporting_currency(ctx).await?;
+        let sums = service::by_category(db, caller.id, &filter, kind, currency)
+            .await
+            .extend()?;
+        Ok(category_totals(sums))
     }
 
     /// Income and expenses per week (Monday first), month or year between two days, with

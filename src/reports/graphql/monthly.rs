@@ -10,6 +10,7 @@ use crate::{
         money::{Currency, Money},
         periods,
     },
+    graphql::conversion::{MissingRate, missing_rates},
     reports::{
         graphql::{CategoryTotal, DateRangeObject, PeriodTotal, page_limit, ratio, totals::category_totals},
         service::{self, PeriodSum, Totals, in_range},
@@ -40,26 +41,32 @@ impl MonthlyReport {
     }
     /// Income in the month.
     async fn income(&self) -> Money {
-        self.currency.amount(self.totals.income)
+        self.totals.income.amount()
     }
     /// Expenses in the month.
     async fn expenses(&self) -> Money {
-        self.currency.amount(self.totals.expenses)
+        self.totals.expenses.amount()
     }
     /// income - expenses.
     async fn net(&self) -> Money {
-        self.currency.amount(self.totals.net())
+        self.totals.net().amount()
     }
     /// net / income as a fraction, four decimals; 0 without income.
     async fn savings_rate(&self) -> f64 {
-        ratio(self.totals.net(), self.totals.income)
+        ratio(self.totals.net().minor(), self.totals.income.minor())
+    }
+    /// Rates the month's figures needed and did not have; the amounts they would have
+    /// converted into the reporting currency are left out of every figure here.
+    async fn missing_rates(&self) -> Vec<MissingRate> {
+        missing_rates([&self.totals.income, &self.totals.expenses])
     }
     /// Expenses per category, largest first.
     async fn by_category(&self) -> Result<Vec<CategoryTotal>> {
-        let sums = service::by_category(&self.db, self.user_id, &in_range(self.month), RowType::Expense)
+        let filter = in_range(self.month);
+        let sums = service::by_category(&self.db, self.user_id, &filter, RowType::Expense, self.currency)
             .await
             .extend()?;
-        Ok(category_totals(sums, self.currency))
+        Ok(category_totals(sums))
     }
     /// The month's largest expenses (at most 100).
     #[graphql(complexity = "crate::graphql::complexity::page_cost(Some(first), None, child_complexity)")]
@@ -73,7 +80,7 @@ impl MonthlyReport {
     /// The month before, for comparison.
     async fn previous_month(&self) -> Result<PeriodTotal> {
         let previous = periods::previous_month(self.month.start);
-        let t = service::totals(&self.db, self.user_id, &in_range(previous))
+        let t = service::totals(&self.db, self.user_id, &in_range(previous), self.currency)
             .await
             .extend()?;
         let sum = PeriodSum {
@@ -81,6 +88,6 @@ impl MonthlyReport {
             income: t.income,
             expenses: t.expenses,
         };
-        Ok(PeriodTotal::new(sum, self.currency))
+        Ok(PeriodTotal::new(sum))
     }
 }

@@ -11,7 +11,10 @@ use crate::{
         money::{Currency, Money},
         periods::{self, Granularity as Bucket},
     },
-    graphql::scalars::Date,
+    graphql::{
+        conversion::{MissingRate, missing_rates},
+        scalars::Date,
+    },
     reports::service::{self, PeriodSum},
     transactions::filter::TransactionFilter as Filter,
 };
@@ -67,16 +70,20 @@ pub struct PeriodTotal {
     expenses: Money,
     /// income - expenses.
     net: Money,
+    /// Rates these figures needed and did not have; the amounts they would have converted into
+    /// the reporting currency are left out.
+    missing_rates: Vec<MissingRate>,
 }
 
 impl PeriodTotal {
-    /// One period's sums, in minor units of `currency`.
-    pub fn new(p: PeriodSum, currency: Currency) -> Self {
+    /// One period's figures.
+    pub fn new(p: PeriodSum) -> Self {
         PeriodTotal {
             period_start: Date(p.start),
-            income: currency.amount(p.income),
-            expenses: currency.amount(p.expenses),
-            net: currency.amount(p.income - p.expenses),
+            income: p.income.amount(),
+            expenses: p.expenses.amount(),
+            net: p.net().amount(),
+            missing_rates: missing_rates([&p.income, &p.expenses]),
         }
     }
 }
@@ -109,6 +116,6 @@ pub async fn trend(
         to: Some(to),
         ..Default::default()
     };
-    let sums = service::by_period(db, user_id, &filter, granularity, Some(&buckets)).await?;
-    Ok(sums.into_iter().map(|sum| PeriodTotal::new(sum, currency)).collect())
+    let sums = service::by_period(db, user_id, &filter, granularity, Some(&buckets), currency).await?;
+    Ok(sums.into_iter().map(PeriodTotal::new).collect())
 }

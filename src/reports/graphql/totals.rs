@@ -1,7 +1,6 @@
 //! Totals over a filter: `transactionStats`, and the per-category shares every report uses.
 
 use async_graphql::{Context, Object, Result, ResultExt};
-use rust_decimal::{Decimal, RoundingStrategy};
 use sea_orm::DatabaseConnection;
 use tokio::sync::OnceCell;
 use uuid::Uuid;
@@ -15,6 +14,7 @@ use crate::{
         pagination::MAX_PAGE_SIZE,
         periods::Granularity as Bucket,
     },
+    graphql::conversion::{MissingRate, missing_rates},
     reports::{
         graphql::{PeriodTotal, periods::checked_buckets},
         service::{self, CategorySum, Totals},
@@ -26,7 +26,6 @@ use crate::{
 pub struct CategoryTotal {
     sum: CategorySum,
     grand_total: i64,
-    currency: Currency,
 }
 
 /// One category's share of a total; `category` is null for uncategorized transactions.
@@ -36,9 +35,9 @@ impl CategoryTotal {
     async fn category(&self, ctx: &Context<'_>) -> Result<Option<BudgetCategory>> {
         BudgetCategory::load(ctx, self.sum.category_id).await
     }
-    /// Sum of the category's transactions.
+    /// Sum of the category's transactions (split lines in their own categories).
     async fn total(&self) -> Money {
-        self.currency.amount(self.sum.total)
+        self.sum.total.amount()
     }
     /// How many transactions.
     async fn count(&self) -> i64 {
@@ -46,19 +45,18 @@ impl CategoryTotal {
     }
     /// total / the sum over all categories, as a fraction (0.25 = a quarter), four decimals.
     async fn share(&self) -> f64 {
-        ratio(self.sum.total, self.grand_total)
+        ratio(self.sum.total.minor(), self.grand_total)
+    }
+    /// Rates `total` needed and did not have; the amounts they would have converted into the
+    /// reporting currency are left out of it.
+    async fn missing_rates(&self) -> Vec<MissingRate> {
+        missing_rates([&self.sum.total])
     }
 }
 
-pub(super) fn category_totals(sums: Vec<CategorySum>, currency: Currency) -> Vec<CategoryTotal> {
-    let grand_total = sums.iter().map(|s| s.total).sum();
-    sums.into_iter()
-        .map(|sum| CategoryTotal {
-            sum,
-            grand_total,
-            currency,
-        })
-        .collect()
+pub(super) fn category_totals(sums: Vec<CategorySum>) -> Vec<CategoryTotal> {
+    let grand_total = sums.iter().map(|s| s.total.minor()).sum();
+    sums.into_iter().map(|sum| CategoryTotal { sum, grand_total }).collect()
 }
 
 /// `part / whole` rounded to four decimals; 0 when `whole` is 0.
@@ -84,7 +82,7 @@ pub struct TransactionStats {
 impl TransactionStats {
     async fn totals(&self) -> AppResult<&Totals> {
         self.totals
-            .get_or_try_init(|| service::totals(&self.db, self.user_id, &self.filter))
+            .get_or_try_init(|| service::totals(&self.db, self.user_id, &self.filter, self.currency))
             .await
     }
 }
@@ -102,31 +100,38 @@ impl TransactionStats {
     }
     /// Sum of the income.
     async fn total_income(&self) -> Result<Money> {
-        self.totals().await.map(|t| self.currency.amount(t.income)).extend()
+        self.totals().await.map(|t| t.income.amount()).extend()
     }
     /// Sum of the expenses.
     async fn total_expenses(&self) -> Result<Money> {
-        self.totals().await.map(|t| self.currency.amount(t.expenses)).extend()
+        self.totals().await.map(|t| t.expenses.amount()).extend()
     }
     /// totalIncome - totalExpenses.
     async fn net(&self) -> Result<Money> {
-        self.totals().await.map(|t| self.currency.amount(t.net())).extend()
+        self.totals().await.map(|t| t.net().amount()).extend()
     }
     /// Mean expense, rounded half away from zero to the cent; 0 without expenses.
     async fn average_expense(&self) -> Result<Money> {
         self.totals()
             .await
-            .map(|t| self.currency.amount(mean(t.expenses, t.expense_count)))
+            .map(|t| self.currency.amount(t.expenses.value.mean(t.expense_count)))
             .extend()
+    }
+    /// Rates the figures needed and did not have (amounts in another currency than the
+    /// reporting currency convert at the rate of their day); the amounts they would have
+    /// converted are left out of every figure here.
+    async fn missing_rates(&self) -> Result<Vec<MissingRate>> {
+        let totals = self.totals().await.extend()?;
+        Ok(missing_rates([&totals.income, &totals.expenses]))
     }
     /// Expenses per category, largest first (income per category when the filter's type is
     /// INCOME).
     async fn by_category(&self) -> Result<Vec<CategoryTotal>> {
         let kind = self.filter.kind.unwrap_or(RowType::Expense);
-        let sums = service::by_category(&self.db, self.user_id, &self.filter, kind)
+        let sums = service::by_category(&self.db, self.user_id, &self.filter, kind, self.currency)
             .await
             .extend()?;
-        Ok(category_totals(sums, self.currency))
+        Ok(category_totals(sums))
     }
     /// Income and expenses per calendar month: every month from `from` to `to` (empty ones
     /// as zeros) when both are given, otherwise the months that have transactions.
@@ -135,24 +140,18 @@ impl TransactionStats {
             (Some(from), Some(to)) => Some(checked_buckets(from, to, Bucket::Month, "filter.to").extend()?),
             _ => None,
         };
-        let sums = service::by_period(&self.db, self.user_id, &self.filter, Bucket::Month, buckets.as_deref())
-            .await
-            .extend()?;
-        Ok(sums
-            .into_iter()
-            .map(|sum| PeriodTotal::new(sum, self.currency))
-            .collect())
+        let sums = service::by_period(
+            &self.db,
+            self.user_id,
+            &self.filter,
+            Bucket::Month,
+            buckets.as_deref(),
+            self.currency,
+        )
+        .await
+        .extend()?;
+        Ok(sums.into_iter().map(PeriodTotal::new).collect())
     }
-}
-
-/// Rounded half away from zero to a whole minor unit.
-fn mean(sum: i64, count: i64) -> i64 {
-    if count == 0 {
-        return 0;
-    }
-    let mean =
-        (Decimal::from(sum) / Decimal::from(count)).round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero);
-    i64::try_from(mean).unwrap_or_default()
 }
 
 /// A count argument between 0 and 100.
@@ -166,13 +165,6 @@ pub fn page_limit(n: i32, field: &str) -> AppResult<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn means_round_half_away_from_zero() {
-        assert_eq!(mean(1000, 3), 333);
-        assert_eq!(mean(1001, 2), 501);
-        assert_eq!(mean(5, 0), 0);
-    }
 
     #[test]
     fn ratios_have_four_decimals() {
