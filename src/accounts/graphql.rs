@@ -5,7 +5,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, Result, ResultExt};
 use crate::foundation::entities::accounts::{self as rows, AccountKind as RowKind};
 use crate::{
     accounts::{
-        loader::AccountBalances,
+        loader::{AccountBalances, AccountBalancesAsOf},
         service::{self, AccountPatch, Balance, NewAccount},
     },
     foundation::{
@@ -105,9 +105,14 @@ impl Account {
     /// The balance at the end of `date`: the opening balance from the opening date on, plus
     /// every transaction dated on or before `date`.
     async fn balance_as_of(&self, ctx: &Context<'_>, date: Date) -> Result<MoneyAmount> {
-        let (db, caller) = ctx.authenticated().extend()?;
-        let balance = service::balance_as_of(db, caller.id, &self.0, date.0).await.extend()?;
-        Ok(MoneyAmount::new(balance, self.money_currency()))
+        let balance = ctx
+            .loaders()
+            .extend()?
+            .get(AccountBalancesAsOf)
+            .load_one((self.0.id, date.0))
+            .await
+            .extend()?;
+        Ok(MoneyAmount::new(balance.unwrap_or_default(), self.money_currency()))
     }
     /// Whether the account's money is budgeted (YNAB's budget accounts); loans and
     /// investments are usually tracked only.

@@ -424,29 +424,35 @@ pub async fn balances(
     Ok(balances)
 }
 
-/// An account's balance at the end of `date`: the opening balance once it is opened, plus
-/// every transaction dated on or before it.
-pub async fn balance_as_of(
-    db: &DatabaseConnection,
+/// The caller's accounts (`ids` of them, or all) with their balances at the end of `date`: the
+/// opening balance once the account is opened, plus every transaction dated on or before it.
+/// One statement.
+pub async fn balances_as_of(
+    db: &impl ConnectionTrait,
     user_id: Uuid,
-    account: &accounts::Model,
+    ids: Option<&[Uuid]>,
     date: NaiveDate,
-) -> AppResult<i64> {
+) -> AppResult<Vec<(accounts::Model, i64)>> {
+    let only = ids.map_or(String::new(), |ids| {
+        format!(" AND a.id IN ({})", db::placeholders(ids.len()))
+    });
     let sql = format!(
-        "SELECT CAST(COALESCE(SUM({}), 0) AS BIGINT) FROM transactions t \
-         WHERE t.user_id = ? AND t.account_id = ? AND t.transaction_date <= ?",
-        signed_amount!()
+        "SELECT a.*, CAST(CASE WHEN a.opening_date <= ? THEN a.opening_balance ELSE 0 END \
+           + COALESCE(SUM({signed}), 0) AS BIGINT) AS balance_as_of \
+         FROM accounts a LEFT JOIN transactions t ON t.account_id = a.id AND t.transaction_date <= ? \
+         WHERE a.user_id = ?{only} GROUP BY a.id ORDER BY a.id",
+        signed = signed_amount!(),
     );
-    let values = vec![user_id.into(), account.id.into(), date.into()];
-    let row = db
-        .query_one_raw(db::statement(db.get_database_backend(), &sql, values))
-        .await?
-        .ok_or_else(|| AppError::internal("balance query returned no row"))?;
-    let moved: i64 = row.try_get_by_index(0)?;
-    let opening = if account.opening_date <= date {
-        account.opening_balance
-    } else {
-        0
-    };
-    Ok(opening + moved)
+    let mut values = vec![date.into(), date.into(), user_id.into()];
+    values.extend(ids.unwrap_or_default().iter().map(|id| sea_orm::Value::from(*id)));
+    let rows = db
+        .query_all_raw(db::statement(db.get_database_backend(), &sql, values))
+        .await?;
+    rows.iter()
+        .map(|row| {
+            let account = <accounts::Model as sea_orm::FromQueryResult>::from_query_result(row, "")?;
+            Ok((account, row.try_get::<i64>("", "balance_as_of")?))
+        })
+        .collect::<Result<_, sea_orm::DbErr>>()
+        .map_err(Into::into)
 }

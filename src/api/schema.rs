@@ -27,7 +27,7 @@ use crate::{
     goals::graphql::{GoalsMutation, GoalsQuery, GoalsSubscription},
     interchange::graphql::{InterchangeMutation, InterchangeQuery},
     rates::graphql::{RatesMutation, RatesQuery},
-    reports::graphql::ReportsQuery,
+    reports::graphql::{NetWorthQuery, ReportsQuery},
     transactions::graphql::{TransactionsMutation, TransactionsQuery, TransactionsSubscription, TransfersMutation},
     users::graphql::{UsersMutation, UsersQuery},
 };
@@ -45,6 +45,7 @@ pub struct QueryRoot(
     AchievementsQuery,
     DashboardQuery,
     ReportsQuery,
+    NetWorthQuery,
     InterchangeQuery,
     NodeQuery,
 );

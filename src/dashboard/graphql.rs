@@ -23,7 +23,8 @@ use crate::{
         scalars::Date,
     },
     reports::{
-        graphql::{DateRangeObject, PeriodTotal, page_limit, ratio, trend},
+        graphql::{DateRangeObject, NetWorth, PeriodTotal, page_limit, ratio, trend},
+        net_worth,
         service::{self as reports, in_range},
     },
     transactions::graphql::Transaction,
@@ -148,6 +149,16 @@ impl Dashboard {
                 &standing.total_saved,
             ]),
         })
+    }
+    /// Net worth at the end of the month (of today, for the current month), in the reporting
+    /// currency.
+    async fn net_worth(&self) -> Result<NetWorth> {
+        let on = self.today.min(self.month.end);
+        let currency = Currency::of(&self.user.currency);
+        net_worth::on(&self.db, self.user.id, on, currency)
+            .await
+            .map(NetWorth::from)
+            .extend()
     }
     /// Budgets whose dates overlap the month, oldest first.
     async fn budgets(&self) -> Result<Vec<Budget>> {

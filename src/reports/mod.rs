@@ -2,4 +2,5 @@
 //! actual. Every figure is an SQL aggregate; no user's rows are loaded into memory.
 
 pub mod graphql;
+pub mod net_worth;
 pub mod service;

@@ -266,7 +266,7 @@ pub async fn by_period(
 }
 
 /// The first day of each transaction's period, as `YYYY-MM-DD` text, per dialect.
-fn bucket_sql(backend: DbBackend, granularity: Granularity) -> &'static str {
+pub(super) fn bucket_sql(backend: DbBackend, granularity: Granularity) -> &'static str {
     match (backend, granularity) {
         (DbBackend::Postgres, Granularity::Week) => "to_char(date_trunc('week', transaction_date), 'YYYY-MM-DD')",
         (DbBackend::Postgres, Granularity::Month) => "to_char(date_trunc('month', transaction_date), 'YYYY-MM-DD')",

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
-use crate::expected::{Lcg, money};
+use crate::expected::{Lcg, SCALE, cents, decimal, exact, money};
 use crate::helpers::{TestApp, TestUser, create_account, create_budget, create_transaction, error_code, error_fields};
 
 const RATE: &str = "id base quote date rate";
@@ -190,37 +190,15 @@ fn usd_rates(code: &str) -> Vec<(&'static str, &'static str)> {
     }
 }
 
-/// Digits below a USD cent kept by the expected figures.
-const SCALE: u32 = 16;
-
-/// `minor` units of a currency with `exponent` decimals in USD cents times 10^SCALE, exactly,
-/// at the latest of `rates` on or before `date` (ISO dates compare as text).
+/// `minor` units of a currency with `exponent` decimals in exact USD cents, at the latest of
+/// `rates` on or before `date` (ISO dates compare as text).
 fn in_usd(minor: i64, exponent: u32, rates: &[(&str, &str)], date: &str) -> i128 {
-    if rates.is_empty() {
-        return i128::from(minor) * 10_i128.pow(SCALE + 2 - exponent);
-    }
-    let (_, rate) = rates.iter().rev().find(|(from, _)| *from <= date).expect("a rate");
-    let (whole, fraction) = rate.split_once('.').unwrap_or((rate, ""));
-    let mantissa: i128 = format!("{whole}{fraction}").parse().expect("digits");
-    let decimals = fraction.len() as u32;
-    i128::from(minor) * mantissa * 10_i128.pow(SCALE + 2 - exponent - decimals)
-}
-
-/// An exact figure rounded once, half to even, to cents.
-fn cents(exact: i128) -> i64 {
-    let unit = 10_i128.pow(SCALE);
-    let (q, r) = (exact.div_euclid(unit), exact.rem_euclid(unit));
-    let up = 2 * r > unit || (2 * r == unit && q % 2 != 0);
-    i64::try_from(if up { q + 1 } else { q }).expect("fits")
-}
-
-/// A Decimal string of `minor` units with `exponent` decimals.
-fn decimal(minor: i64, exponent: u32) -> String {
-    if exponent == 0 {
-        return minor.to_string();
-    }
-    let unit = 10_i64.pow(exponent);
-    format!("{}.{:0width$}", minor / unit, minor % unit, width = exponent as usize)
+    let rate = rates
+        .iter()
+        .rev()
+        .find(|(from, _)| *from <= date)
+        .map(|(_, rate)| *rate);
+    exact(minor, exponent, if rates.is_empty() { Some("1") } else { rate }, 2).expect("a rate")
 }
 
 #[tokio::test]

@@ -52,3 +52,40 @@ pub fn ratio(part: i64, whole: i64) -> f64 {
     };
     rounded as f64 / 10_000.0
 }
+
+/// Digits below a minor unit kept by exact expected figures.
+pub const SCALE: u32 = 16;
+
+/// `minor` units of a currency with `from_exponent` decimals times `rate` (an exact decimal
+/// string), in minor units of a currency with `to_exponent` decimals times 10^SCALE, exactly;
+/// `None` without a rate.
+pub fn exact(minor: i64, from_exponent: u32, rate: Option<&str>, to_exponent: u32) -> Option<i128> {
+    let rate = rate?;
+    let (whole, fraction) = rate.split_once('.').unwrap_or((rate, ""));
+    let mantissa: i128 = format!("{whole}{fraction}").parse().expect("digits");
+    let decimals = fraction.len() as u32;
+    Some(i128::from(minor) * mantissa * 10_i128.pow(SCALE + to_exponent - from_exponent - decimals))
+}
+
+/// An exact figure (times 10^SCALE) rounded once, half to even, to whole minor units.
+pub fn cents(exact: i128) -> i64 {
+    let unit = 10_i128.pow(SCALE);
+    let (q, r) = (exact.div_euclid(unit), exact.rem_euclid(unit));
+    let up = 2 * r > unit || (2 * r == unit && q % 2 != 0);
+    i64::try_from(if up { q + 1 } else { q }).expect("fits")
+}
+
+/// A Decimal string of `minor` units with `exponent` decimals.
+pub fn decimal(minor: i64, exponent: u32) -> String {
+    if exponent == 0 {
+        return minor.to_string();
+    }
+    let unit = 10_i64.pow(exponent);
+    let sign = if minor < 0 { "-" } else { "" };
+    format!(
+        "{sign}{}.{:0width$}",
+        minor.abs() / unit,
+        minor.abs() % unit,
+        width = exponent as usize
+    )
+}

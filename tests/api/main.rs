@@ -23,6 +23,7 @@ mod interchange;
 mod introspection;
 mod limits;
 mod migrations;
+mod net_worth;
 mod nodes;
 mod observability;
 mod ownership;

@@ -3,11 +3,13 @@
 
 mod budget;
 mod monthly;
+mod net_worth;
 mod periods;
 mod totals;
 
 pub use budget::{BudgetCategoryReport, BudgetReport};
 pub use monthly::MonthlyReport;
+pub use net_worth::{NetWorth, NetWorthQuery};
 pub use periods::{DateRangeObject, Granularity, PeriodTotal, trend};
 pub use totals::{CategoryTotal, TransactionStats, page_limit, ratio};
 
