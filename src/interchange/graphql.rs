@@ -31,12 +31,13 @@ pub enum ExportFormat {
 pub struct ImportTransactionsInput {
     /// The file's format.
     format: ImportFormat,
-    /// The file's text, at most 8 MB and 100,000 rows; header: date,description,amount,type[,category].
+    /// The file's text, at most 8 MB and 100,000 rows; header: date,description,amount,type and
+    /// optionally category,account,currency,payee,cleared,splits,transfer (an export's columns).
     data: String,
     /// Validate and report, write nothing.
     dry_run: Option<bool>,
-    /// The open account the rows go into (the default account when omitted); amounts are in
-    /// its currency and duplicates are looked for in it.
+    /// The open account rows without an `account` column go into (the default account when
+    /// omitted); amounts are in their account's currency and duplicates are looked for there.
     account_id: Option<ID>,
 }
 
@@ -59,7 +60,8 @@ pub struct InterchangeQuery;
 #[Object]
 impl InterchangeQuery {
     /// The matching transactions (at most 50,000) as CSV (header
-    /// date,description,amount,type,category) or JSON, oldest first. Cells that start with
+    /// date,description,amount,type,category,account,currency,payee,cleared,splits,transfer) or
+    /// JSON, oldest first; importTransactions reads either CSV back whole. Cells that start with
     /// = + - @ or a tab are prefixed with ' so spreadsheets do not run them as formulas.
     async fn export_transactions(
         &self,

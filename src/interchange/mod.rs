@@ -6,3 +6,4 @@ pub mod export;
 pub mod graphql;
 pub mod http;
 pub mod import;
+pub mod names;

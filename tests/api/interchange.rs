@@ -13,6 +13,10 @@ const EXPORT: &str = "query($filter: TransactionFilter, $format: ExportFormat!) 
 const LIST: &str = "query($first: Int, $after: String, $filter: TransactionFilter, $orderBy: TransactionOrder) { transactions(first: $first, after: $after, filter: $filter, orderBy: $orderBy) { pageInfo { hasNextPage endCursor } nodes { transactionDate description amount type category { id name } } } }";
 const STATS_FIELDS: &str = "count totalIncome totalExpenses net averageExpense byMonth { periodStart income expenses net } byCategory { category { name } total count share }";
 const HEADER: &str = "date,description,amount,type,category";
+/// An export's header: the import's columns, then where the money is and how it is split.
+const EXPORT_HEADER: &str = "date,description,amount,type,category,account,currency,payee,cleared,splits,transfer";
+/// The cells an export adds after `category` for a row of the default account.
+const MAIN_USD: &str = ",Main,USD,,uncleared,,";
 const COUNT: &str = "SELECT COUNT(*) FROM transactions";
 
 // ---------------------------------------------------------------------------------------
@@ -155,7 +159,11 @@ fn csv_records(text: &str) -> Vec<Vec<String>> {
 /// The descriptions (second column) of an exported CSV, in order, after checking its header.
 fn csv_descriptions(text: &str) -> Vec<String> {
     let records = csv_records(text);
-    assert_eq!(records.first().map(|h| h.join(",")).as_deref(), Some(HEADER), "{text}");
+    assert_eq!(
+        records.first().map(|h| h.join(",")).as_deref(),
+        Some(EXPORT_HEADER),
+        "{text}"
+    );
     records[1..].iter().map(|r| r[1].clone()).collect()
 }
 
@@ -334,7 +342,10 @@ async fn bom_crlf_quoted_fields_extra_columns_any_column_order_and_blank_lines_a
     // blank line and the quoted line break count). Blank lines right before a bad row are
     // covered by `a_bad_rows_line_number_counts_the_blank_lines_before_it`.
     let result = import(&app, token, &file("refund", "7"), None).await;
-    assert_eq!(result, one_error(6, "type: must be income or expense", false));
+    assert_eq!(
+        result,
+        one_error(6, "type: must be income, expense, transfer_in or transfer_out", false)
+    );
     assert_eq!(app.count(COUNT).await, 0);
 
     let result = import(&app, token, &file("EXPENSE", "7"), None).await;
@@ -422,8 +433,14 @@ async fn any_bad_row_means_nothing_is_written_and_the_line_and_problem_are_repor
             "2026-11-03,No amount,,expense,",
             "amount: must be a decimal number such as \"12.50\"",
         ),
-        ("2026-11-03,Refund,1.00,refund,", "type: must be income or expense"),
-        ("2026-11-03,No type,1.00,,", "type: must be income or expense"),
+        (
+            "2026-11-03,Refund,1.00,refund,",
+            "type: must be income, expense, transfer_in or transfer_out",
+        ),
+        (
+            "2026-11-03,No type,1.00,,",
+            "type: must be income, expense, transfer_in or transfer_out",
+        ),
         ("2026-11-03,,1.00,expense,", "description: must not be empty"),
         ("2026-11-03,   ,1.00,expense,", "description: must not be empty"),
         (too_long.as_str(), "description: must be at most 500 characters"),
@@ -437,7 +454,7 @@ async fn any_bad_row_means_nothing_is_written_and_the_line_and_problem_are_repor
         ),
         (
             "2026-13-01,,0,refund,Food",
-            "date: must be YYYY-MM-DD; description: must not be empty; amount: must be greater than 0; type: must be income or expense",
+            "date: must be YYYY-MM-DD; description: must not be empty; amount: must be greater than 0; type: must be income, expense, transfer_in or transfer_out",
         ),
     ];
     for (bad, message) in cases {
@@ -852,31 +869,34 @@ async fn the_csv_export_lists_the_transactions_oldest_first_in_the_documented_fo
     let app = TestApp::spawn().await;
     let user = app.register_and_login().await;
     let token = &user.access_token;
-    assert_eq!(export(&app, token, Value::Null, "CSV").await, format!("{HEADER}\n"));
+    assert_eq!(
+        export(&app, token, Value::Null, "CSV").await,
+        format!("{EXPORT_HEADER}\n")
+    );
     assert_eq!(export(&app, token, Value::Null, "JSON").await, "[]");
     seed_for_export(&app, token).await;
 
     assert_eq!(
         export(&app, token, Value::Null, "CSV").await,
         [
-            HEADER,
-            "2026-11-01,\"Coffee, large\",3.50,expense,Food",
-            "2026-11-02,\"He said \"\"hi\"\"\",12.00,expense,",
-            "2026-11-02,Salary,2500.00,income,",
-            "2026-11-03,Flat,950.00,expense,Rent",
-            "2026-11-04,COFFEE beans,15.99,expense,Food",
-            "",
+            EXPORT_HEADER.to_owned(),
+            format!("2026-11-01,\"Coffee, large\",3.50,expense,Food{MAIN_USD}"),
+            format!("2026-11-02,\"He said \"\"hi\"\"\",12.00,expense,{MAIN_USD}"),
+            format!("2026-11-02,Salary,2500.00,income,{MAIN_USD}"),
+            format!("2026-11-03,Flat,950.00,expense,Rent{MAIN_USD}"),
+            format!("2026-11-04,COFFEE beans,15.99,expense,Food{MAIN_USD}"),
+            String::new(),
         ]
         .join("\n")
     );
     assert_eq!(
         export_json(&app, token, Value::Null).await,
         json!([
-            { "date": "2026-11-01", "description": "Coffee, large", "amount": "3.50", "type": "expense", "category": "Food" },
-            { "date": "2026-11-02", "description": "He said \"hi\"", "amount": "12.00", "type": "expense", "category": null },
-            { "date": "2026-11-02", "description": "Salary", "amount": "2500.00", "type": "income", "category": null },
-            { "date": "2026-11-03", "description": "Flat", "amount": "950.00", "type": "expense", "category": "Rent" },
-            { "date": "2026-11-04", "description": "COFFEE beans", "amount": "15.99", "type": "expense", "category": "Food" },
+            { "date": "2026-11-01", "description": "Coffee, large", "amount": "3.50", "type": "expense", "category": "Food", "account": "Main", "currency": "USD", "payee": null, "cleared": "uncleared", "splits": [], "transfer": null },
+            { "date": "2026-11-02", "description": "He said \"hi\"", "amount": "12.00", "type": "expense", "category": null, "account": "Main", "currency": "USD", "payee": null, "cleared": "uncleared", "splits": [], "transfer": null },
+            { "date": "2026-11-02", "description": "Salary", "amount": "2500.00", "type": "income", "category": null, "account": "Main", "currency": "USD", "payee": null, "cleared": "uncleared", "splits": [], "transfer": null },
+            { "date": "2026-11-03", "description": "Flat", "amount": "950.00", "type": "expense", "category": "Rent", "account": "Main", "currency": "USD", "payee": null, "cleared": "uncleared", "splits": [], "transfer": null },
+            { "date": "2026-11-04", "description": "COFFEE beans", "amount": "15.99", "type": "expense", "category": "Food", "account": "Main", "currency": "USD", "payee": null, "cleared": "uncleared", "splits": [], "transfer": null },
         ])
     );
 }
@@ -984,17 +1004,17 @@ async fn formula_cells_are_neutralised_on_export_and_restored_on_import() {
     assert_eq!(
         csv,
         [
-            HEADER,
-            "2026-11-05,'=SUM(A1),1.00,expense,'=Fun",
-            "2026-11-05,'+1,1.00,expense,",
-            "2026-11-05,'-1,1.00,expense,'-Misc",
-            "2026-11-05,'@x,1.00,expense,",
-            "2026-11-05,\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",1.00,expense,",
-            "2026-11-05,Plain,1.00,expense,'=Fun",
+            EXPORT_HEADER.to_owned(),
+            format!("2026-11-05,'=SUM(A1),1.00,expense,'=Fun{MAIN_USD}"),
+            format!("2026-11-05,'+1,1.00,expense,{MAIN_USD}"),
+            format!("2026-11-05,'-1,1.00,expense,'-Misc{MAIN_USD}"),
+            format!("2026-11-05,'@x,1.00,expense,{MAIN_USD}"),
+            format!("2026-11-05,\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",1.00,expense,{MAIN_USD}"),
+            format!("2026-11-05,Plain,1.00,expense,'=Fun{MAIN_USD}"),
             // A real leading apostrophe is doubled, so the import's strip leaves it intact.
-            "2026-11-05,''quoted on purpose,1.00,expense,",
-            "2026-11-05,Mid=dle -,1.00,expense,",
-            "",
+            format!("2026-11-05,''quoted on purpose,1.00,expense,{MAIN_USD}"),
+            format!("2026-11-05,Mid=dle -,1.00,expense,{MAIN_USD}"),
+            String::new(),
         ]
         .join("\n")
     );
@@ -1346,8 +1366,8 @@ async fn a_download_of_more_than_one_page_arrives_complete_in_order_and_only_wit
     let text = response.text().await.expect("body");
     let records = csv_records(&text);
     assert_eq!(records.len(), 2_501, "one header and every row");
-    assert_eq!(records[0].join(","), HEADER);
-    let expected: Vec<String> = data.lines().skip(1).map(str::to_owned).collect();
+    assert_eq!(records[0].join(","), EXPORT_HEADER);
+    let expected: Vec<String> = data.lines().skip(1).map(|line| format!("{line}{MAIN_USD}")).collect();
     let actual: Vec<String> = records[1..].iter().map(|r| r.join(",")).collect();
     assert_eq!(actual, expected, "every row once, in order");
     assert_eq!(text.matches(HEADER).count(), 1);

@@ -20,6 +20,7 @@ mod helpers;
 mod http;
 mod idempotency;
 mod interchange;
+mod interchange_accounts;
 mod introspection;
 mod limits;
 mod migrations;
