@@ -6,9 +6,9 @@ use serde_json::json;
 use smartsave::foundation::entities::{
     achievements, budget_categories, budgets,
     budgets::BudgetPeriod,
-    goal_contributions, goal_milestones, idempotency_keys, savings_goals,
+    exchange_rates, goal_contributions, goal_milestones, idempotency_keys, savings_goals,
     savings_goals::GoalStatus,
-    transactions,
+    transaction_splits, transactions,
     transactions::{Cleared, TransactionType},
 };
 use uuid::Uuid;
@@ -110,7 +110,8 @@ async fn own_one_of_everything(app: &TestApp, user_id: Uuid) {
     .insert(&app.db)
     .await
     .expect("category");
-    transactions::ActiveModel {
+    // Split, so that it owns one line too.
+    let transaction = transactions::ActiveModel {
         id: Set(Uuid::now_v7()),
         user_id: Set(user_id),
         currency: Set("USD".into()),
@@ -118,8 +119,8 @@ async fn own_one_of_everything(app: &TestApp, user_id: Uuid) {
         cleared: Set(Cleared::Uncleared),
         payee: Set(None),
         transfer_id: Set(None),
-        has_splits: Set(false),
-        budget_category_id: Set(Some(category.id)),
+        has_splits: Set(true),
+        budget_category_id: Set(None),
         amount: Set(1_250),
         description: Set("Lunch".into()),
         transaction_date: Set(today),
@@ -131,6 +132,32 @@ async fn own_one_of_everything(app: &TestApp, user_id: Uuid) {
     .insert(&app.db)
     .await
     .expect("transaction");
+    transaction_splits::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        transaction_id: Set(transaction.id),
+        budget_category_id: Set(Some(category.id)),
+        amount: Set(1_250),
+        description: Set(None),
+        position: Set(0),
+        created_at: Set(now),
+    }
+    .insert(&app.db)
+    .await
+    .expect("split line");
+    exchange_rates::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        base: Set("EUR".into()),
+        quote: Set("USD".into()),
+        rate_date: Set(today),
+        rate: Set("1.08".into()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&app.db)
+    .await
+    .expect("exchange rate");
     let goal = savings_goals::ActiveModel {
         id: Set(Uuid::now_v7()),
         user_id: Set(user_id),

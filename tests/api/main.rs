@@ -17,6 +17,7 @@ mod expected;
 mod goals;
 mod health;
 mod helpers;
+mod household;
 mod http;
 mod idempotency;
 mod interchange;

@@ -90,10 +90,15 @@ async fn the_currencies_migration_upgrades_existing_rows_and_goes_down_and_up_ag
     ];
     assert_eq!(read().await, expected);
 
-    // Down through accounts and currencies, then up again.
-    Migrator::down(&db, Some(2)).await.expect("down two");
+    // Down through the currencies migration (the 12th) and everything after it, then up again.
+    Migrator::down(&db, Some(after(11))).await.expect("down to the 11th");
     db::migrate(&db).await.expect("up again");
     assert_eq!(read().await, expected, "down and up again give the same rows");
+}
+
+/// How many migrations come after the `n`-th: the steps `down` takes back to it.
+fn after(n: usize) -> u32 {
+    u32::try_from(Migrator::migrations().len() - n).expect("a few migrations")
 }
 
 /// A UUID as an SQL literal stored the way the application stores one: PostgreSQL's uuid
@@ -207,7 +212,8 @@ async fn the_accounts_migration_gives_every_user_a_main_account_holding_their_tr
         .collect();
     assert_eq!(read().await, expected);
 
-    Migrator::down(&db, Some(1)).await.expect("down one");
+    // Down through the accounts migration (the 13th) and everything after it.
+    Migrator::down(&db, Some(after(12))).await.expect("down to the 12th");
     let kinds = db
         .query_all_raw(Statement::from_string(
             db.get_database_backend(),
@@ -224,4 +230,76 @@ async fn the_accounts_migration_gives_every_user_a_main_account_holding_their_tr
     let again = read().await;
     assert_eq!(again.len(), 3);
     assert_eq!(again, expected, "down and up again give the same shape");
+}
+
+/// The splits and exchange-rate migrations on a database with a split transaction and a rate:
+/// down() drops the lines and the rates and keeps every transaction (the split one
+/// uncategorized), and up() again gives every transaction `has_splits = false`.
+#[tokio::test]
+async fn the_splits_and_rates_migrations_go_down_keeping_every_transaction() {
+    let database = TestDatabase::create().await;
+    let config = test_config(&[]);
+    let mut options = database.options(&config);
+    options.max_connections(1);
+    let db = db::connect_with(options).await.expect("connect");
+    Migrator::up(&db, Some(11)).await.expect("up to the 11th");
+    seed_three_users(&db).await;
+    db::migrate(&db).await.expect("up to the newest");
+    let backend = db.get_database_backend();
+    let uuid = |id: &str| uuid_literal(backend, id);
+    let exec = |sql: String| {
+        let db = &db;
+        async move {
+            db.execute_raw(Statement::from_string(backend, sql))
+                .await
+                .expect("statement");
+        }
+    };
+    let (user, split) = (uuid(SEEDED_USERS[2].0), uuid("0197f000-0000-7000-8000-000000000102"));
+    exec(format!("UPDATE transactions SET has_splits = TRUE WHERE id = {split}")).await;
+    for (n, amount) in [(1, 1000), (2, 250)] {
+        exec(format!(
+            "INSERT INTO transaction_splits (id, user_id, transaction_id, amount, position, created_at) \
+             VALUES ({}, {user}, {split}, {amount}, {n}, '2026-11-02T00:00:00Z')",
+            uuid(&format!("0197f000-0000-7000-8000-00000000030{n}"))
+        ))
+        .await;
+    }
+    exec(format!(
+        "INSERT INTO exchange_rates (id, user_id, base, quote, rate_date, rate, created_at, updated_at) \
+         VALUES ({}, {user}, 'EUR', 'USD', '2026-11-01', '1.08', '2026-11-02T00:00:00Z', '2026-11-02T00:00:00Z')",
+        uuid("0197f000-0000-7000-8000-000000000401")
+    ))
+    .await;
+    let count = |sql: &'static str| {
+        let db = &db;
+        async move {
+            db.query_one_raw(Statement::from_string(backend, sql))
+                .await
+                .expect("count")
+                .expect("a row")
+                .try_get_by_index::<i64>(0)
+                .expect("n")
+        }
+    };
+
+    Migrator::down(&db, Some(after(13))).await.expect("down to the 13th");
+    assert!(
+        !tables(&db)
+            .await
+            .iter()
+            .any(|t| t == "transaction_splits" || t == "exchange_rates"),
+        "the lines and rates are gone"
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM transactions").await,
+        6,
+        "every transaction kept"
+    );
+    db::migrate(&db).await.expect("up again");
+    assert_eq!(
+        count("SELECT COUNT(*) FROM transactions WHERE has_splits = FALSE").await,
+        6
+    );
+    assert_eq!(count("SELECT COUNT(*) FROM transaction_splits").await, 0);
 }
