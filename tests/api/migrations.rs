@@ -47,15 +47,7 @@ async fn migrations_go_down_and_up_again() {
 /// dinar amounts gain a thousandth, and down() then up() again gives the same rows.
 #[tokio::test]
 async fn the_currencies_migration_upgrades_existing_rows_and_goes_down_and_up_again() {
-    let database = TestDatabase::create().await;
-    let config = test_config(&[]);
-    let mut options = database.options(&config);
-    options.max_connections(1);
-    let db = db::connect_with(options).await.expect("connect");
-    // Every migration before currencies became exact.
-    Migrator::up(&db, Some(11)).await.expect("up to the 11th");
-
-    seed_three_users(&db).await;
+    let (_database, db) = seeded_before_currencies().await;
     let read = || {
         let db = &db;
         async move {
@@ -116,6 +108,20 @@ const SEEDED_USERS: [(&str, &str, &str, &str); 3] = [
     ("0197f000-0000-7000-8000-000000000003", "USD", "1250", "5"),
 ];
 
+/// A fresh database (on one connection: the tests reverse migrations, and pooled connections
+/// would replay a stale schema) at the 11th migration, every migration before currencies became
+/// exact, holding `seed_three_users`.
+async fn seeded_before_currencies() -> (TestDatabase, sea_orm::DatabaseConnection) {
+    let database = TestDatabase::create().await;
+    let config = test_config(&[]);
+    let mut options = database.options(&config);
+    options.max_connections(1);
+    let db = db::connect_with(options).await.expect("connect");
+    Migrator::up(&db, Some(11)).await.expect("up to the 11th");
+    seed_three_users(&db).await;
+    (database, db)
+}
+
 /// Three users in yen, dinar and dollars, each with an expense and a goal, written in the
 /// shape the tables had after the 11th migration.
 async fn seed_three_users(db: &sea_orm::DatabaseConnection) {
@@ -157,13 +163,7 @@ async fn seed_three_users(db: &sea_orm::DatabaseConnection) {
 /// balance is their income minus their expenses); down() and up() again keep the rows.
 #[tokio::test]
 async fn the_accounts_migration_gives_every_user_a_main_account_holding_their_transactions() {
-    let database = TestDatabase::create().await;
-    let config = test_config(&[]);
-    let mut options = database.options(&config);
-    options.max_connections(1);
-    let db = db::connect_with(options).await.expect("connect");
-    Migrator::up(&db, Some(11)).await.expect("up to the 11th");
-    seed_three_users(&db).await;
+    let (_database, db) = seeded_before_currencies().await;
     db::migrate(&db).await.expect("up to the newest");
 
     let read = || {
@@ -237,13 +237,7 @@ async fn the_accounts_migration_gives_every_user_a_main_account_holding_their_tr
 /// uncategorized), and up() again gives every transaction `has_splits = false`.
 #[tokio::test]
 async fn the_splits_and_rates_migrations_go_down_keeping_every_transaction() {
-    let database = TestDatabase::create().await;
-    let config = test_config(&[]);
-    let mut options = database.options(&config);
-    options.max_connections(1);
-    let db = db::connect_with(options).await.expect("connect");
-    Migrator::up(&db, Some(11)).await.expect("up to the 11th");
-    seed_three_users(&db).await;
+    let (_database, db) = seeded_before_currencies().await;
     db::migrate(&db).await.expect("up to the newest");
     let backend = db.get_database_backend();
     let uuid = |id: &str| uuid_literal(backend, id);

@@ -60,11 +60,12 @@ pub struct TransactionFilter {
     /// Only income or only expenses.
     #[graphql(name = "type")]
     kind: Option<TransactionType>,
-    /// Only this category's.
+    /// Only this category's (a split transaction when one of its lines is; its totals count
+    /// only those lines).
     category_id: Option<ID>,
-    /// Only those in this budget's categories.
+    /// Only those in this budget's categories (split lines as with categoryId).
     budget_id: Option<ID>,
-    /// true: only uncategorized; false: only categorized.
+    /// true: only uncategorized; false: only categorized (split lines as with categoryId).
     uncategorized: Option<bool>,
     /// Case-insensitive substring of the description.
     search: Option<String>,
