@@ -6,8 +6,8 @@
 //! 1. foundation: `foundation` (errors, money, config, database, entities, ...) and
 //!    `graphql` (the GraphQL building blocks every domain uses);
 //! 2. domains, each using only those listed before it: `rates`, `accounts`, `users`, `auth`,
-//!    `events`, `achievements`, `budgets`, `transactions`, `goals`, `reports`, `dashboard`,
-//!    `interchange`;
+//!    `events`, `achievements`, `budgets`, `schedules`, `transactions`, `goals`, `reports`,
+//!    `dashboard`, `interchange`;
 //! 3. the API surface: `api` (schema roots, GraphQL over HTTP and WebSocket, GraphiQL,
 //!    hardening, rate limits and idempotency at the edge);
 //! 4. the application: `app` (wiring, start-up, shutdown) and `main.rs`.
@@ -25,6 +25,7 @@ pub mod goals;
 pub mod interchange;
 pub mod rates;
 pub mod reports;
+pub mod schedules;
 pub mod transactions;
 pub mod users;
 

@@ -13,7 +13,7 @@ use async_graphql::{Context, ID, Interface, Object, Result, ResultExt};
 use uuid::Uuid;
 
 use crate::foundation::entities::{
-    accounts, achievements, budget_categories, budgets, exchange_rates, goal_contributions, savings_goals,
+    accounts, achievements, budget_categories, budgets, exchange_rates, goal_contributions, savings_goals, schedules,
     transactions, users,
 };
 use crate::{
@@ -28,6 +28,7 @@ use crate::{
         nodes::Transaction,
     },
     rates::graphql::ExchangeRate,
+    schedules::graphql::Schedule,
     users::graphql::User,
 };
 
@@ -42,6 +43,7 @@ pub enum Node {
     ExchangeRate(ExchangeRate),
     GoalContribution(GoalContribution),
     SavingsGoal(SavingsGoal),
+    Schedule(Schedule),
     Transaction(Transaction),
     User(User),
 }
@@ -88,6 +90,7 @@ async fn load(ctx: &Context<'_>, requested: &[ID]) -> Result<Vec<Option<Node>>> 
     found.extend(rows::<goal_contributions::Entity>(loaders, of("goal_contributions"), Row::Contribution).await?);
     found.extend(rows::<achievements::Entity>(loaders, of("achievements"), Row::Achievement).await?);
     found.extend(rows::<exchange_rates::Entity>(loaders, of("exchange_rates"), Row::Rate).await?);
+    found.extend(rows::<schedules::Entity>(loaders, of("schedules"), Row::Schedule).await?);
     if tables.contains_key(&caller.id) {
         let me = loaders.caller().await.extend()?.clone();
         found.insert(caller.id, Row::User(me));
@@ -109,6 +112,7 @@ enum Row {
     Contribution(goal_contributions::Model),
     Goal(savings_goals::Model),
     Rate(exchange_rates::Model),
+    Schedule(schedules::Model),
     Transaction(transactions::Model),
     User(users::Model),
 }
@@ -123,6 +127,7 @@ impl Row {
             Row::Contribution(row) => Node::GoalContribution(GoalContribution(row)),
             Row::Goal(row) => Node::SavingsGoal(SavingsGoal(row)),
             Row::Rate(row) => Node::ExchangeRate(ExchangeRate(row)),
+            Row::Schedule(row) => Node::Schedule(Schedule(row)),
             Row::Transaction(row) => Node::Transaction(Transaction(row)),
             Row::User(row) => Node::User(row.into()),
         }

@@ -28,6 +28,7 @@ use crate::{
     interchange::graphql::{InterchangeMutation, InterchangeQuery},
     rates::graphql::{RatesMutation, RatesQuery},
     reports::graphql::{NetWorthQuery, ReportsQuery},
+    schedules::graphql::{SchedulesMutation, SchedulesQuery},
     transactions::graphql::{TransactionsMutation, TransactionsQuery, TransactionsSubscription, TransfersMutation},
     users::graphql::{UsersMutation, UsersQuery},
 };
@@ -41,6 +42,7 @@ pub struct QueryRoot(
     RatesQuery,
     BudgetsQuery,
     TransactionsQuery,
+    SchedulesQuery,
     GoalsQuery,
     AchievementsQuery,
     DashboardQuery,
@@ -61,6 +63,7 @@ pub struct MutationRoot(
     BudgetsMutation,
     TransactionsMutation,
     TransfersMutation,
+    SchedulesMutation,
     GoalsMutation,
     InterchangeMutation,
 );

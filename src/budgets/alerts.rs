@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::foundation::entities::transaction_splits;
 use crate::foundation::entities::transactions::{self, TransactionType};
 use crate::{
-    events::{AlertScope, BudgetAlert},
+    events::{AlertScope, BudgetAlert, ChangeKind, Event, EventBus, TransactionChange},
     foundation::{
         db,
         error::AppResult,
@@ -70,6 +70,31 @@ impl Posting<'_> {
             .filter_map(|(_, amount)| rates.convert(amount, currency, budget.currency, self.row.transaction_date))
             .sum()
     }
+}
+
+/// Raises a transaction's change and the budget alerts it caused (their statement is skipped
+/// when nobody can be listening). The write has committed, so an alert that cannot be computed
+/// is logged, not returned.
+pub async fn announce_change(
+    db: &DatabaseConnection,
+    events: &EventBus,
+    user_id: Uuid,
+    kind: ChangeKind,
+    before: Option<Posting<'_>>,
+    after: Option<Posting<'_>>,
+    id: Uuid,
+) {
+    if !events.may_have_listeners(user_id) {
+        return;
+    }
+    let mut raised = vec![TransactionChange::event(kind, id, after.map(|a| a.row.clone()))];
+    if let Some(after) = after {
+        match raised_by(db, user_id, before, after).await {
+            Ok(alerts) => raised.extend(alerts.into_iter().map(Event::BudgetAlert)),
+            Err(err) => tracing::warn!(%user_id, error = %err, "budget alert check failed"),
+        }
+    }
+    events.publish(user_id, raised).await;
 }
 
 /// A category's budget and what both have spent, as committed, in the budget's currency.

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::foundation::entities::{
     accounts, achievements, budget_categories, budgets, exchange_rates, goal_contributions, goal_milestones,
-    savings_goals, transaction_splits, transactions, users,
+    savings_goals, schedule_occurrences, schedules, transaction_splits, transactions, users,
 };
 use crate::foundation::error::{AppError, AppResult};
 
@@ -65,7 +65,7 @@ pub async fn delete<E: Owned>(db: &impl ConnectionTrait, user_id: Uuid, id: Uuid
 }
 
 /// The tables whose rows are nodes of the API (objects a client may fetch by id alone).
-pub const NODE_TABLES: [&str; 8] = [
+pub const NODE_TABLES: [&str; 9] = [
     "accounts",
     "budgets",
     "budget_categories",
@@ -74,6 +74,7 @@ pub const NODE_TABLES: [&str; 8] = [
     "goal_contributions",
     "achievements",
     "exchange_rates",
+    "schedules",
 ];
 
 /// Which of `NODE_TABLES` (or `users`, for the caller's own id) holds each of `ids` among
@@ -141,6 +142,8 @@ owned_by_user_id! {
     transactions => "transaction",
     transaction_splits => "transaction split",
     savings_goals => "savings goal",
+    schedules => "schedule",
+    schedule_occurrences => "schedule occurrence",
     goal_contributions => "goal contribution",
     goal_milestones => "goal milestone",
     achievements => "achievement",

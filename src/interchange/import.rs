@@ -143,7 +143,8 @@ fn planned(row: Row, transfer_id: Option<Uuid>, categories: &CategoryIndex) -> P
     }
 }
 
-/// Writes the rows and their split lines in one database transaction.
+/// Writes the rows and their split lines in one database transaction, then recognises the
+/// scheduled ones among them.
 async fn write(db: &DatabaseConnection, user_id: Uuid, fresh: &[Planned]) -> AppResult<()> {
     let now = db::now();
     let txn = db.begin().await?;
@@ -194,6 +195,32 @@ async fn write(db: &DatabaseConnection, user_id: Uuid, fresh: &[Planned]) -> App
             .await?;
     }
     txn.commit().await?;
+    let written: Vec<transactions::Model> = fresh
+        .iter()
+        .filter(|p| p.transfer_id.is_none() && p.splits.is_empty())
+        .map(|p| transactions::Model {
+            id: p.id,
+            user_id,
+            account_id: p.row.place.account_id,
+            budget_category_id: p.category_id,
+            amount: p.row.amount,
+            currency: p.row.place.currency.code().to_owned(),
+            description: p.row.description.clone(),
+            transaction_date: p.row.date,
+            kind: p.row.kind,
+            cleared: p.row.cleared,
+            payee: p.row.payee.clone(),
+            transfer_id: None,
+            has_splits: false,
+            search_text: String::new(),
+            created_at: now,
+            updated_at: now,
+        })
+        .collect();
+    // Committed: a failure to recognise scheduled rows is logged, not a failed import.
+    if let Err(err) = crate::schedules::matching::link(db, user_id, &written).await {
+        tracing::warn!(%user_id, error = %err, "matching imported transactions to schedules failed");
+    }
     Ok(())
 }
 

@@ -7,8 +7,11 @@ use uuid::Uuid;
 use crate::foundation::entities::transactions::{self, Cleared, Column, Entity as Transactions, TransactionType};
 use crate::{
     accounts,
-    budgets::{self, alerts::Posting},
-    events::{ChangeKind, Event, EventBus, TransactionChange},
+    budgets::{
+        self,
+        alerts::{Posting, announce_change},
+    },
+    events::{ChangeKind, EventBus},
     foundation::{
         db,
         error::{AppError, AppResult, FieldErrors},
@@ -156,11 +159,16 @@ pub async fn create(
         None => Vec::new(),
     };
     txn.commit().await?;
+    // A transaction that is a scheduled one (a bill paid by hand) closes that occurrence. It
+    // has committed, so a failure here is logged rather than reported as a failed write.
+    if let Err(err) = crate::schedules::matching::link(db, user_id, std::slice::from_ref(&row)).await {
+        tracing::warn!(%user_id, error = %err, "matching a transaction to its schedule failed");
+    }
     let after = Posting {
         row: &row,
         splits: &written,
     };
-    announce(db, events, user_id, ChangeKind::Created, None, Some(after), row.id).await;
+    announce_change(db, events, user_id, ChangeKind::Created, None, Some(after), row.id).await;
     crate::achievements::service::after_event(db, events, user_id).await;
     Ok(row)
 }
@@ -287,7 +295,7 @@ pub async fn update(
             splits: &written,
         },
     );
-    announce(
+    announce_change(
         db,
         events,
         user_id,
@@ -308,34 +316,13 @@ pub async fn delete(db: &DatabaseConnection, events: &EventBus, user_id: Uuid, i
         transfers::delete(db, events, user_id, id).await?;
         return Ok(id);
     }
-    let deleted = ownership::delete::<Transactions>(db, user_id, id).await?;
-    announce(db, events, user_id, ChangeKind::Deleted, None, None, deleted).await;
+    // What it had matched is open again (what was posted for a schedule stays posted).
+    let txn = db.begin().await?;
+    crate::schedules::occurrences::unmatch(&txn, user_id, id).await?;
+    let deleted = ownership::delete::<Transactions>(&txn, user_id, id).await?;
+    txn.commit().await?;
+    announce_change(db, events, user_id, ChangeKind::Deleted, None, None, deleted).await;
     Ok(deleted)
-}
-
-/// Raises the change and the budget alerts it caused (their statement is skipped when nobody
-/// can be listening). The write has committed, so an alert that cannot be computed is logged,
-/// not returned.
-async fn announce(
-    db: &DatabaseConnection,
-    events: &EventBus,
-    user_id: Uuid,
-    kind: ChangeKind,
-    before: Option<Posting<'_>>,
-    after: Option<Posting<'_>>,
-    id: Uuid,
-) {
-    if !events.may_have_listeners(user_id) {
-        return;
-    }
-    let mut raised = vec![TransactionChange::event(kind, id, after.map(|a| a.row.clone()))];
-    if let Some(after) = after {
-        match budgets::alerts::raised_by(db, user_id, before, after).await {
-            Ok(alerts) => raised.extend(alerts.into_iter().map(Event::BudgetAlert)),
-            Err(err) => tracing::warn!(%user_id, error = %err, "budget alert check failed"),
-        }
-    }
-    events.publish(user_id, raised).await;
 }
 
 pub async fn find(db: &DatabaseConnection, user_id: Uuid, id: Uuid) -> AppResult<Option<transactions::Model>> {

@@ -8,6 +8,8 @@ use smartsave::foundation::entities::{
     budgets::BudgetPeriod,
     exchange_rates, goal_contributions, goal_milestones, idempotency_keys, savings_goals,
     savings_goals::GoalStatus,
+    schedule_occurrences::{self, OccurrenceStatus},
+    schedules::{self, WeekendRule},
     transaction_splits, transactions,
     transactions::{Cleared, TransactionType},
 };
@@ -158,6 +160,42 @@ async fn own_one_of_everything(app: &TestApp, user_id: Uuid) {
     .insert(&app.db)
     .await
     .expect("exchange rate");
+    let schedule = schedules::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        account_id: Set(app.default_account(user_id).await),
+        budget_category_id: Set(Some(category.id)),
+        payee: Set(None),
+        description: Set("Rent".into()),
+        amount: Set(1_250),
+        currency: Set("USD".into()),
+        kind: Set(TransactionType::Expense),
+        rule: Set("FREQ=MONTHLY".into()),
+        start_date: Set(today),
+        end_date: Set(None),
+        max_occurrences: Set(None),
+        weekend_rule: Set(WeekendRule::None),
+        auto_post: Set(false),
+        amount_tolerance: Set(0),
+        match_window_days: Set(3),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&app.db)
+    .await
+    .expect("schedule");
+    schedule_occurrences::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        schedule_id: Set(schedule.id),
+        occurrence_date: Set(today),
+        status: Set(OccurrenceStatus::Matched),
+        transaction_id: Set(Some(transaction.id)),
+        created_at: Set(now),
+    }
+    .insert(&app.db)
+    .await
+    .expect("occurrence");
     let goal = savings_goals::ActiveModel {
         id: Set(Uuid::now_v7()),
         user_id: Set(user_id),

@@ -5,7 +5,7 @@ use std::{collections::BTreeSet, fs, path::Path};
 
 /// Bottom to top: the foundation, the domains in their order, the API surface, the
 /// application. Keep in step with ARCHITECTURE.md and `src/lib.rs`.
-const LAYERS: [&str; 16] = [
+const LAYERS: [&str; 17] = [
     "foundation",
     "graphql",
     "rates",
@@ -15,6 +15,7 @@ const LAYERS: [&str; 16] = [
     "events",
     "achievements",
     "budgets",
+    "schedules",
     "transactions",
     "goals",
     "reports",

@@ -18,7 +18,7 @@ use uuid::Uuid;
 pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
 pub const PASSWORD: &str = "Correct1horse";
 /// Every table the migrations create (besides SeaORM's own bookkeeping).
-pub const TABLES: [&str; 13] = [
+pub const TABLES: [&str; 15] = [
     "users",
     "accounts",
     "refresh_tokens",
@@ -32,6 +32,8 @@ pub const TABLES: [&str; 13] = [
     "idempotency_keys",
     "transaction_splits",
     "exchange_rates",
+    "schedules",
+    "schedule_occurrences",
 ];
 
 pub struct TestApp {

@@ -33,6 +33,7 @@ mod persisted;
 mod rate_limits;
 mod reports;
 mod resilience;
+mod schedules;
 mod schema;
 mod splits;
 mod subscriptions;

@@ -11,6 +11,8 @@ pub mod goal_milestones;
 pub mod idempotency_keys;
 pub mod refresh_tokens;
 pub mod savings_goals;
+pub mod schedule_occurrences;
+pub mod schedules;
 pub mod transaction_splits;
 pub mod transactions;
 pub mod users;

@@ -7,10 +7,10 @@ mod split;
 mod transaction;
 mod transfer;
 
-pub use crate::graphql::nodes::Transaction;
+pub use crate::graphql::nodes::{Transaction, TransactionType};
 pub use changes::{TransactionChanged, TransactionsSubscription};
 pub use filters::{SortDirection, TransactionFilter, TransactionOrder, TransactionOrderField};
 pub use operations::{TransactionsMutation, TransactionsQuery};
 pub use split::{SplitInput, TransactionSplit};
-pub use transaction::{ClearedStatus, TransactionType};
+pub use transaction::ClearedStatus;
 pub use transfer::{Transfer, TransfersMutation};

@@ -3,7 +3,7 @@
 use async_graphql::{Context, Enum, ID, Object, Result, ResultExt};
 
 use crate::foundation::entities::accounts;
-use crate::foundation::entities::transactions::{Cleared as RowCleared, TransactionType as RowType};
+use crate::foundation::entities::transactions::Cleared as RowCleared;
 use crate::{
     accounts::graphql::Account,
     budgets::graphql::BudgetCategory,
@@ -14,7 +14,7 @@ use crate::{
     graphql::{
         ContextExt,
         loaders::ById,
-        nodes::Transaction,
+        nodes::{Transaction, TransactionType},
         scalars::{Date, DateTime},
     },
     transactions::{
@@ -22,39 +22,6 @@ use crate::{
         loader::{SplitLines, TransferLegs},
     },
 };
-
-/// Money in or money out; a transfer's two legs are neither income nor expense.
-#[derive(Enum, Copy, Clone, Eq, PartialEq)]
-pub enum TransactionType {
-    Income,
-    Expense,
-    /// The receiving leg of a transfer between two of the user's accounts.
-    TransferIn,
-    /// The sending leg of a transfer.
-    TransferOut,
-}
-
-impl From<RowType> for TransactionType {
-    fn from(t: RowType) -> Self {
-        match t {
-            RowType::Income => TransactionType::Income,
-            RowType::Expense => TransactionType::Expense,
-            RowType::TransferIn => TransactionType::TransferIn,
-            RowType::TransferOut => TransactionType::TransferOut,
-        }
-    }
-}
-
-impl From<TransactionType> for RowType {
-    fn from(t: TransactionType) -> Self {
-        match t {
-            TransactionType::Income => RowType::Income,
-            TransactionType::Expense => RowType::Expense,
-            TransactionType::TransferIn => RowType::TransferIn,
-            TransactionType::TransferOut => RowType::TransferOut,
-        }
-    }
-}
 
 /// Whether a transaction has shown up on the bank's side (reconciled: and was checked against
 /// a statement).
