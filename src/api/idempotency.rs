@@ -110,6 +110,15 @@ pub async fn release(db: &DatabaseConnection, id: Uuid) -> AppResult<()> {
     Ok(())
 }
 
+/// Deletes every key older than `TTL`, of every user (the daily clean-up job).
+pub async fn delete_expired(db: &DatabaseConnection) -> AppResult<u64> {
+    let deleted = Keys::delete_many()
+        .filter(Column::CreatedAt.lt(Utc::now() - TTL))
+        .exec(db)
+        .await?;
+    Ok(deleted.rows_affected)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

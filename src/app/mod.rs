@@ -3,6 +3,7 @@
 //! wiring on port 0.
 
 pub mod bench_seed;
+pub mod jobs;
 
 use std::{future::Future, io, net::SocketAddr, time::Duration};
 
@@ -28,6 +29,8 @@ pub enum StartError {
     Redis(#[from] redis::RedisError),
     #[error("{0}")]
     Documents(#[from] api::persisted::DocumentsError),
+    #[error("{0}")]
+    Jobs(#[from] jobs::JobsError),
 }
 
 /// A bound listener and the router, ready to serve.
@@ -35,6 +38,8 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     shutdown_timeout: Duration,
+    /// The background job runner, unless JOBS_ENABLED=false.
+    jobs: Option<jobs::Jobs>,
 }
 
 impl Application {
@@ -62,10 +67,12 @@ impl Application {
         let limiter = RateLimiter::from_config(&config).await?;
         let events = EventBus::from_config(&config).await?;
         let documents = api::persisted::Documents::from_config(&config).await?;
+        let jobs = jobs::Jobs::start(&db, &events, &config).await?;
         Ok(Application {
             listener,
             router: api::router(ApiState::new(db, config, limiter, events, documents)),
             shutdown_timeout,
+            jobs,
         })
     }
 
@@ -73,13 +80,28 @@ impl Application {
         self.listener.local_addr()
     }
 
-    /// Serves until `shutdown` completes, then lets in-flight requests finish for at most
-    /// the configured shutdown timeout.
+    /// Serves (and runs background jobs) until `shutdown` completes, then lets in-flight
+    /// requests and running jobs finish for at most the configured shutdown timeout.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+        });
+        let stopped = move || {
+            let mut stop = stop_rx.clone();
+            async move {
+                let _ = stop.wait_for(|stopping| *stopping).await;
+            }
+        };
+        let jobs = self
+            .jobs
+            .map(|jobs| tokio::spawn(jobs.run(stopped(), self.shutdown_timeout)));
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        let until_stopped = stopped();
         let server = axum::serve(self.listener, service).with_graceful_shutdown(async move {
-            shutdown.await;
+            until_stopped.await;
             tracing::info!("shutting down: no new connections, finishing in-flight requests");
             let _ = stopping_tx.send(());
         });
@@ -90,13 +112,22 @@ impl Application {
                 std::future::pending::<()>().await;
             }
         };
-        tokio::select! {
+        let served = tokio::select! {
             result = server.into_future() => result,
             () = deadline => {
                 tracing::warn!("shutdown deadline reached; abandoning in-flight requests");
                 Ok(())
             }
+        };
+        // The runner has the same deadline, counted from the same signal.
+        if let Some(jobs) = jobs
+            && tokio::time::timeout(self.shutdown_timeout + Duration::from_secs(1), jobs)
+                .await
+                .is_err()
+        {
+            tracing::warn!("shutdown deadline reached; abandoning running jobs");
         }
+        served
     }
 }
 

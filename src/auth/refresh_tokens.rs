@@ -124,6 +124,16 @@ async fn revoke(db: &impl ConnectionTrait, scope: sea_orm::sea_query::SimpleExpr
     Ok(result.rows_affected)
 }
 
+/// Deletes every expired token, of every user (the daily clean-up job). Revoked tokens that
+/// have not expired stay: presenting one again must still revoke its family.
+pub async fn delete_expired(db: &impl ConnectionTrait) -> AppResult<u64> {
+    let deleted = RefreshTokens::delete_many()
+        .filter(Column::ExpiresAt.lt(Utc::now()))
+        .exec(db)
+        .await?;
+    Ok(deleted.rows_affected)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -44,6 +44,20 @@ pub struct Config {
     /// A manifest of the only documents that may run (graphql-codegen's persisted documents);
     /// without one, any document runs and clients may persist theirs (APQ).
     pub trusted_documents: Option<std::path::PathBuf>,
+    pub jobs: JobsConfig,
+}
+
+/// The background job runner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobsConfig {
+    /// Whether this instance runs background jobs (any number of instances may).
+    pub enabled: bool,
+    /// The queue this deployment's jobs share (instances of one deployment use the same).
+    pub queue: String,
+    /// How often due scheduled transactions are posted.
+    pub posting_interval: Duration,
+    /// How often an idle worker looks for new jobs.
+    pub poll_interval: Duration,
 }
 
 /// A configuration problem, worded for the operator who has to fix it.
@@ -243,6 +257,20 @@ impl Config {
             graphiql: flag(&get, "GRAPHIQL_ENABLED", !production)?,
             suggestions: flag(&get, "GRAPHQL_SUGGESTIONS", !production)?,
             trusted_documents: get("GRAPHQL_TRUSTED_DOCUMENTS").map(Into::into),
+            jobs: JobsConfig {
+                enabled: flag(&get, "JOBS_ENABLED", true)?,
+                queue: jobs_queue(get("JOBS_QUEUE"))?,
+                posting_interval: at_least(
+                    "SCHEDULE_POSTING_INTERVAL",
+                    duration(&get, "SCHEDULE_POSTING_INTERVAL", Duration::from_secs(300))?,
+                    Duration::from_secs(1),
+                )?,
+                poll_interval: at_least(
+                    "JOBS_POLL_INTERVAL",
+                    duration(&get, "JOBS_POLL_INTERVAL", Duration::from_secs(1))?,
+                    Duration::from_millis(10),
+                )?,
+            },
         })
     }
 
@@ -267,6 +295,33 @@ fn duration(
         Err(_) => humantime::parse_duration(&value).map_err(|e| e.to_string()),
     };
     parsed.map_err(|e| invalid(name, format!("expected seconds or a duration such as 15m ({e})")))
+}
+
+/// `value`, unless it is shorter than `minimum`.
+fn at_least(name: &'static str, value: Duration, minimum: Duration) -> Result<Duration, ConfigError> {
+    if value < minimum {
+        return Err(invalid(
+            name,
+            format!("must be at least {}", humantime::format_duration(minimum)),
+        ));
+    }
+    Ok(value)
+}
+
+/// A queue name: letters, digits, `-`, `_` and `.`, 1 to 64 of them; "smartsave" by default.
+fn jobs_queue(value: Option<String>) -> Result<String, ConfigError> {
+    let queue = value.unwrap_or_else(|| "smartsave".into());
+    let fine = !queue.is_empty()
+        && queue.len() <= 64
+        && queue.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+    if fine {
+        Ok(queue)
+    } else {
+        Err(invalid(
+            "JOBS_QUEUE",
+            format!("expected 1 to 64 letters, digits, - _ or ., got {queue:?}"),
+        ))
+    }
 }
 
 /// `scheme://host[:port]` with no path, as browsers send in `Origin`.

@@ -6,5 +6,6 @@ pub mod graphql;
 pub mod loader;
 pub mod matching;
 pub mod occurrences;
+pub mod posting;
 pub mod recurrence;
 pub mod service;

@@ -43,7 +43,7 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     /// SQL statements the application has executed so far (see `statements_during`).
     statements: Arc<AtomicU64>,
-    _database: TestDatabase,
+    database: Arc<TestDatabase>,
 }
 
 /// A signed-in user of a `TestApp`.
@@ -61,8 +61,28 @@ impl TestApp {
 
     /// Spawns with extra environment variables layered over the test defaults.
     pub async fn spawn_with(vars: &[(&str, &str)]) -> TestApp {
+        Self::spawn_on(Arc::new(TestDatabase::create().await), vars).await
+    }
+
+    /// Spawns with the background job runner on, posting due schedules every second, on a
+    /// queue of its own (tests on PostgreSQL share apalis' tables).
+    pub async fn spawn_with_jobs(vars: &[(&str, &str)]) -> TestApp {
+        let database = Arc::new(TestDatabase::create().await);
+        let vars = database.job_vars(vars);
+        let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        Self::spawn_on(database, &vars).await
+    }
+
+    /// Another server on this app's database (as a second instance of one deployment), with
+    /// `vars` over the test defaults and, when it runs jobs, this database's queue.
+    pub async fn instance(&self, vars: &[(&str, &str)]) -> TestApp {
+        let vars = self.database.job_vars(vars);
+        let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        Self::spawn_on(Arc::clone(&self.database), &vars).await
+    }
+
+    async fn spawn_on(database: Arc<TestDatabase>, vars: &[(&str, &str)]) -> TestApp {
         let config = test_config(vars);
-        let database = TestDatabase::create().await;
         let db = db::connect_with(database.options(&config))
             .await
             .expect("connect to the test database");
@@ -84,7 +104,7 @@ impl TestApp {
             client: reqwest::Client::new(),
             db,
             statements,
-            _database: database,
+            database,
         }
     }
 
@@ -228,6 +248,8 @@ pub fn test_config(vars: &[(&str, &str)]) -> Config {
         ("JWT_SECRET", TEST_JWT_SECRET),
         ("SHUTDOWN_TIMEOUT", "1s"),
         ("APP_ENV", "development"),
+        // Only the tests of background jobs run them (`TestApp::spawn_with_jobs`).
+        ("JOBS_ENABLED", "false"),
     ];
     Config::from_lookup(|key| {
         vars.iter()
@@ -261,6 +283,37 @@ impl TestDatabase {
                 TestDatabase::Postgres { url, schema }
             }
         }
+    }
+
+    /// `vars` with what a server running jobs on this database needs: the job runner on, a
+    /// queue named after this database, a one-second posting interval, a fast poll and, on
+    /// PostgreSQL, the database's URL (apalis opens its own pool).
+    pub fn job_vars(&self, vars: &[(&str, &str)]) -> Vec<(String, String)> {
+        let mut all: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let queue = match self {
+            TestDatabase::Sqlite(dir) => format!(
+                "test-{}",
+                dir.path()
+                    .file_name()
+                    .map_or("q".into(), |n| n.to_string_lossy().into_owned())
+            ),
+            TestDatabase::Postgres { schema, .. } => schema.clone(),
+        };
+        let mut defaults = vec![
+            ("JOBS_ENABLED".to_owned(), "true".to_owned()),
+            ("JOBS_QUEUE".to_owned(), queue.replace(['/', ' '], "-")),
+            ("SCHEDULE_POSTING_INTERVAL".to_owned(), "1s".to_owned()),
+            ("JOBS_POLL_INTERVAL".to_owned(), "100ms".to_owned()),
+        ];
+        if let TestDatabase::Postgres { url, .. } = self {
+            defaults.push(("DATABASE_URL".to_owned(), url.clone()));
+        }
+        for (key, value) in defaults {
+            if !all.iter().any(|(k, _)| *k == key) {
+                all.push((key, value));
+            }
+        }
+        all
     }
 
     pub fn options(&self, config: &Config) -> sea_orm::ConnectOptions {

@@ -23,6 +23,7 @@ mod idempotency;
 mod interchange;
 mod interchange_accounts;
 mod introspection;
+mod jobs;
 mod limits;
 mod migrations;
 mod net_worth;
