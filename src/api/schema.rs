@@ -28,7 +28,7 @@ use crate::{
     interchange::graphql::{InterchangeMutation, InterchangeQuery},
     rates::graphql::{RatesMutation, RatesQuery},
     reports::graphql::{NetWorthQuery, ReportsQuery},
-    schedules::graphql::{SchedulesMutation, SchedulesQuery},
+    schedules::graphql::{SchedulesMutation, SchedulesQuery, SuggestionsMutation, SuggestionsQuery},
     transactions::graphql::{TransactionsMutation, TransactionsQuery, TransactionsSubscription, TransfersMutation},
     users::graphql::{UsersMutation, UsersQuery},
 };
@@ -43,6 +43,7 @@ pub struct QueryRoot(
     BudgetsQuery,
     TransactionsQuery,
     SchedulesQuery,
+    SuggestionsQuery,
     GoalsQuery,
     AchievementsQuery,
     DashboardQuery,
@@ -64,6 +65,7 @@ pub struct MutationRoot(
     TransactionsMutation,
     TransfersMutation,
     SchedulesMutation,
+    SuggestionsMutation,
     GoalsMutation,
     InterchangeMutation,
 );

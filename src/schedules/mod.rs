@@ -9,3 +9,4 @@ pub mod occurrences;
 pub mod posting;
 pub mod recurrence;
 pub mod service;
+pub mod suggestions;

@@ -433,3 +433,121 @@ async fn an_early_payment_wins_over_a_late_one_and_each_occurrence_takes_one_tra
         ]
     );
 }
+
+#[tokio::test]
+async fn repeating_transactions_are_suggested_as_schedules_and_accepted_once() {
+    let app = TestApp::spawn().await;
+    let user = app.register_and_login().await;
+    let token = user.access_token.as_str();
+    let today = Utc::now().date_naive();
+    // Rent on the 1st of the last three months (within 5 %), a weekly cleaner, and noise.
+    for (back, amount) in [(3, "1200.00"), (2, "1200.00"), (1, "1230.00")] {
+        let day = (today.with_day(1).expect("day 1") - chrono::Months::new(back))
+            .with_day(1)
+            .expect("1st");
+        create_transaction(
+            &app,
+            token,
+            json!({ "amount": amount, "description": format!("Rent {}", day.month()), "transactionDate": ymd(day),
+                    "type": "EXPENSE", "payee": "Landlord" }),
+        )
+        .await;
+    }
+    for week in 1..=4 {
+        create_transaction(
+            &app,
+            token,
+            json!({ "amount": "40.00", "description": "Cleaner", "transactionDate": ymd(today - Duration::weeks(week)), "type": "EXPENSE" }),
+        )
+        .await;
+    }
+    for (days, amount) in [(3, "12.00"), (11, "55.00"), (40, "7.50")] {
+        create_transaction(
+            &app,
+            token,
+            json!({ "amount": amount, "description": "Shop", "transactionDate": ymd(today - Duration::days(days)), "type": "EXPENSE" }),
+        )
+        .await;
+    }
+    // Another user's identical history is theirs alone.
+    let stranger = app.register_and_login().await;
+    create_transaction(
+        &app,
+        &stranger.access_token,
+        json!({ "amount": "1200.00", "description": "Rent", "transactionDate": ymd(today), "type": "EXPENSE", "payee": "Landlord" }),
+    )
+    .await;
+    let query = "{ scheduleSuggestions { id payee description amount amountTolerance type frequency rule nextDate transactions { id } } }";
+    let body = app.gql(query, json!({}), Some(token)).await;
+    let found = body["data"]["scheduleSuggestions"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{body}"))
+        .clone();
+    let by_description = |d: &str| {
+        found
+            .iter()
+            .find(|s| s["description"].as_str().is_some_and(|x| x.starts_with(d)))
+            .unwrap_or_else(|| panic!("no {d} in {found:?}"))
+            .clone()
+    };
+    assert_eq!(found.len(), 2, "{found:?}");
+    let rent = by_description("Rent");
+    assert_eq!(
+        (
+            &rent["payee"],
+            &rent["amount"],
+            &rent["amountTolerance"],
+            &rent["frequency"],
+            &rent["rule"]
+        ),
+        (
+            &json!("Landlord"),
+            &json!("1230.00"),
+            &json!("61.50"),
+            &json!("MONTHLY"),
+            &json!("FREQ=MONTHLY;BYMONTHDAY=1")
+        )
+    );
+    assert_eq!(rent["nextDate"], ymd(today.with_day(1).expect("1st")));
+    assert_eq!(rent["transactions"].as_array().map(Vec::len), Some(3));
+    let cleaner = by_description("Cleaner");
+    assert_eq!(cleaner["frequency"], "WEEKLY");
+    // Last paid a week ago: next due today.
+    assert_eq!(cleaner["nextDate"], ymd(today));
+
+    let body = app
+        .gql(
+            "mutation($id: ID!) { acceptScheduleSuggestion(id: $id, autoPost: true) { description amount rule startDate autoPost amountTolerance } }",
+            json!({ "id": rent["id"] }),
+            Some(token),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["acceptScheduleSuggestion"],
+        json!({ "description": rent["description"], "amount": "1230.00", "rule": "FREQ=MONTHLY;BYMONTHDAY=1",
+                "startDate": rent["nextDate"], "autoPost": true, "amountTolerance": "61.50" })
+    );
+    let body = app.gql(query, json!({}), Some(token)).await;
+    let left: Vec<&Value> = body["data"]["scheduleSuggestions"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .collect();
+    assert_eq!(left.len(), 1, "the rent is a schedule now");
+    let body = app
+        .gql(
+            "mutation($id: ID!) { acceptScheduleSuggestion(id: $id) { id } }",
+            json!({ "id": rent["id"] }),
+            Some(token),
+        )
+        .await;
+    assert_eq!(error_code(&body), "NOT_FOUND");
+    let body = app
+        .gql(
+            "mutation($id: ID!) { acceptScheduleSuggestion(id: $id) { id } }",
+            json!({ "id": cleaner["id"] }),
+            Some(&stranger.access_token),
+        )
+        .await;
+    assert_eq!(error_code(&body), "NOT_FOUND");
+}
