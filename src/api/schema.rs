@@ -27,7 +27,7 @@ use crate::{
     goals::graphql::{GoalsMutation, GoalsQuery, GoalsSubscription},
     interchange::graphql::{InterchangeMutation, InterchangeQuery},
     rates::graphql::{RatesMutation, RatesQuery},
-    reports::graphql::{NetWorthQuery, ReportsQuery},
+    reports::graphql::{ForecastQuery, ForecastSubscription, NetWorthQuery, ReportsQuery},
     schedules::graphql::{SchedulesMutation, SchedulesQuery, SuggestionsMutation, SuggestionsQuery},
     transactions::graphql::{TransactionsMutation, TransactionsQuery, TransactionsSubscription, TransfersMutation},
     users::graphql::{UsersMutation, UsersQuery},
@@ -49,6 +49,7 @@ pub struct QueryRoot(
     DashboardQuery,
     ReportsQuery,
     NetWorthQuery,
+    ForecastQuery,
     InterchangeQuery,
     NodeQuery,
 );
@@ -80,6 +81,7 @@ pub struct SubscriptionRoot(
     GoalsSubscription,
     AchievementsSubscription,
     TransactionsSubscription,
+    ForecastSubscription,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;

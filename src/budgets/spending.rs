@@ -13,7 +13,6 @@ use crate::{
         error::AppResult,
         fx::Converted,
         ledger::{category_lines_sql, spent_within_budget},
-        money::Currency,
     },
     rates::convert::{self, Group, foreign_day_sql},
 };
@@ -55,17 +54,12 @@ async fn spent(
     );
     let mut values = vec![user_id.into()];
     values.extend(ids.iter().map(|id| sea_orm::Value::from(*id)));
-    let mut groups = Vec::new();
-    for row in db.query_all_raw(db::statement(backend, &sql, values)).await? {
-        let (target, currency): (String, String) = (row.try_get_by_index(1)?, row.try_get_by_index(2)?);
-        groups.push(Group {
-            key: row.try_get_by_index::<Uuid>(0)?,
-            target: Currency::of(&target),
-            currency: Currency::of(&currency),
-            day: row.try_get_by_index(3)?,
-            sums: [row.try_get_by_index(4)?],
-        });
-    }
+    let groups = db
+        .query_all_raw(db::statement(backend, &sql, values))
+        .await?
+        .iter()
+        .map(Group::of_row)
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(convert::figures(db, user_id, groups)
         .await?
         .into_iter()

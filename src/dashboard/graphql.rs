@@ -23,10 +23,12 @@ use crate::{
         scalars::Date,
     },
     reports::{
-        graphql::{DateRangeObject, NetWorth, PeriodTotal, page_limit, ratio, trend},
+        forecast,
+        graphql::{DateRangeObject, ForecastDay, NetWorth, PeriodTotal, page_limit, ratio, trend},
         net_worth,
         service::{self as reports, in_range},
     },
+    schedules::{graphql::ScheduleOccurrence, occurrences},
     transactions::graphql::Transaction,
 };
 
@@ -159,6 +161,29 @@ impl Dashboard {
             .await
             .map(NetWorth::from)
             .extend()
+    }
+    /// Scheduled occurrences still open and due in the next `days` days (1 to 366), missed ones
+    /// of the last 60 days first.
+    async fn upcoming(&self, #[graphql(default = 14)] days: i32) -> Result<Vec<ScheduleOccurrence>> {
+        if !(1..=366).contains(&days) {
+            return Err(AppError::invalid("days", "must be between 1 and 366")).extend();
+        }
+        let dated = occurrences::upcoming(&self.db, self.user.id, self.today, i64::from(days))
+            .await
+            .extend()?;
+        Ok(dated
+            .into_iter()
+            .map(|d| ScheduleOccurrence::new(d, self.today))
+            .collect())
+    }
+    /// The lowest projected total of the on-budget accounts in the next `days` days (1 to
+    /// 365), from today: the forecast's low point.
+    async fn forecast_low_point(&self, #[graphql(default = 30)] days: i32) -> Result<Option<ForecastDay>> {
+        let currency = Currency::of(&self.user.currency);
+        let projected = forecast::forecast(&self.db, self.user.id, self.today, i64::from(days), None, currency)
+            .await
+            .extend()?;
+        Ok(ForecastDay::low_point(&projected))
     }
     /// Budgets whose dates overlap the month, oldest first.
     async fn budgets(&self) -> Result<Vec<Budget>> {

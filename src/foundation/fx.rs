@@ -97,6 +97,17 @@ impl Exact {
         i64::try_from(rounded).unwrap_or(if rounded < 0 { i64::MIN } else { i64::MAX })
     }
 
+    /// `self × n`, exactly.
+    pub fn times(self, n: i64) -> Exact {
+        Exact(self.0.saturating_mul(i128::from(n)))
+    }
+
+    /// `self / n` rounded once, half to even, to whole minor units (n > 0).
+    pub fn divide_round(self, n: i64) -> i64 {
+        let rounded = divide_half_even(self.0, pow10(PRECISION).saturating_mul(i128::from(n.max(1))));
+        i64::try_from(rounded).unwrap_or(if rounded < 0 { i64::MIN } else { i64::MAX })
+    }
+
     /// `self / count`, rounded half away from zero to whole minor units; 0 when `count` is 0.
     pub fn mean(self, count: i64) -> i64 {
         if count <= 0 {

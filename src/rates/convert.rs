@@ -6,7 +6,7 @@
 use std::{collections::HashMap, hash::Hash};
 
 use chrono::NaiveDate;
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 use uuid::Uuid;
 
 use crate::{
@@ -27,6 +27,21 @@ pub struct Group<K, const N: usize> {
     pub currency: Currency,
     pub day: Option<NaiveDate>,
     pub sums: [i64; N],
+}
+
+impl Group<Uuid, 1> {
+    /// A group read from a row laid out `key, target currency, currency, day, sum`, the shape
+    /// of the per-category aggregates.
+    pub fn of_row(row: &QueryResult) -> Result<Self, DbErr> {
+        let (target, currency): (String, String) = (row.try_get_by_index(1)?, row.try_get_by_index(2)?);
+        Ok(Group {
+            key: row.try_get_by_index(0)?,
+            target: Currency::of(&target),
+            currency: Currency::of(&currency),
+            day: row.try_get_by_index(3)?,
+            sums: [row.try_get_by_index(4)?],
+        })
+    }
 }
 
 /// SQL for the day of an amount that needs converting: `date_column` when `currency_column`

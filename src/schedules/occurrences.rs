@@ -85,6 +85,16 @@ pub async fn due_between(
     Ok(dated)
 }
 
+/// The caller's open occurrences due from `today` through `days` days (today included), and
+/// the missed ones of the last `OVERDUE_DAYS` days, by due date.
+pub async fn upcoming(db: &impl ConnectionTrait, user_id: Uuid, today: NaiveDate, days: i64) -> AppResult<Vec<Dated>> {
+    let schedules = service::list(db, user_id).await?;
+    let from = today - chrono::Duration::days(OVERDUE_DAYS);
+    let to = today + chrono::Duration::days(days - 1);
+    let dated = due_between(db, user_id, &schedules, from, to).await?;
+    Ok(dated.into_iter().filter(|d| d.closed.is_none()).collect())
+}
+
 /// Occurrence `date` (nominal) of the caller's schedule `schedule_id`, as it stands.
 pub async fn one(db: &impl ConnectionTrait, user_id: Uuid, schedule_id: Uuid, date: NaiveDate) -> AppResult<Dated> {
     let schedule = ownership::get::<schedules::Entity>(db, user_id, schedule_id).await?;

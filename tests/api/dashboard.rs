@@ -2,6 +2,8 @@
 //! (checked against figures computed here from generated data), the default month in the
 //! user's time zone, and each insight rule, firing and not firing, with its exact message.
 
+use std::collections::BTreeMap;
+
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde_json::{Value, json};
@@ -12,7 +14,7 @@ use smartsave::foundation::entities::{
 use uuid::Uuid;
 
 use crate::expected::{Lcg, day, money, ratio, ymd};
-use crate::helpers::{PASSWORD, TestApp, create_budget, create_transaction, error_code, error_fields};
+use crate::helpers::{PASSWORD, TestApp, create_budget, create_schedule, create_transaction, error_code, error_fields};
 
 const DASHBOARD: &str = "query($month: Date) { dashboard(month: $month) { period { start end } overview { totalIncome totalExpenses net savingsRate totalBudgeted totalSpentInBudgets activeGoals totalSaved achievementPoints } budgets { id } recentTransactions(first: 3) { id } goals { id status } trends(months: 3) { periodStart income expenses net } } }";
 const PERIOD: &str = "{ dashboard { period { start end } } }";
@@ -1234,4 +1236,82 @@ async fn another_users_data_never_appears_in_a_dashboard() {
         })
     );
     assert_insights(&app, &me, "2026-03-01", vec![]).await;
+}
+
+#[tokio::test]
+async fn the_dashboard_shows_open_occurrences_ahead_and_the_forecast_low_point() {
+    let app = TestApp::spawn().await;
+    let user = app.register_and_login().await;
+    let token = user.access_token.as_str();
+    let today = Utc::now().date_naive();
+    let on = |offset: i64| (today + Duration::days(offset)).to_string();
+    create_transaction(
+        &app,
+        token,
+        json!({ "amount": "500.00", "description": "pay", "transactionDate": today.to_string(), "type": "INCOME" }),
+    )
+    .await;
+    // (days from today, cents, income?) each once; the one three days ago was missed.
+    let scheduled: [(i64, i64, bool); 4] = [
+        (-3, 2000, false),
+        (5, 30000, false),
+        (10, 20000, true),
+        (12, 45000, false),
+    ];
+    for (offset, cents, income) in scheduled {
+        create_schedule(
+            &app,
+            token,
+            json!({ "description": format!("bill {offset}"), "amount": money(cents),
+                    "type": if income { "INCOME" } else { "EXPENSE" }, "rule": "FREQ=DAILY",
+                    "count": 1, "startDate": on(offset) }),
+        )
+        .await;
+    }
+
+    // Balances day by day: no discretionary spending, so only the schedules move them, a
+    // missed one tomorrow.
+    let mut balance = BTreeMap::new();
+    let mut running = 50000_i64;
+    for offset in 0..=30 {
+        for (when, cents, income) in scheduled {
+            if when.max(1) == offset {
+                running += if income { cents } else { -cents };
+            }
+        }
+        balance.insert(offset, running);
+    }
+    let lowest = |days: i64| {
+        (0..=days)
+            .map(|offset| (balance[&offset], offset))
+            .min()
+            .map(|(cents, offset)| json!({ "date": on(offset), "balance": { "amount": money(cents), "currency": "USD" } }))
+            .expect("days")
+    };
+
+    let query = "query($days: Int!, $ahead: Int!) { dashboard { upcoming(days: $ahead) { date amount overdue status }
+                 forecastLowPoint(days: $days) { date balance { amount currency } } } }";
+    let found = app.gql(query, json!({ "days": 30, "ahead": 14 }), Some(token)).await;
+    let dashboard = &found["data"]["dashboard"];
+    assert_eq!(dashboard["forecastLowPoint"], lowest(30), "{found}");
+    let upcoming = |ahead: i64| -> Vec<Value> {
+        scheduled
+            .iter()
+            .filter(|(when, _, _)| *when <= ahead)
+            .map(|(when, cents, _)| json!({ "date": on(*when), "amount": money(*cents), "overdue": *when < 0, "status": "OPEN" }))
+            .collect()
+    };
+    assert_eq!(dashboard["upcoming"], json!(upcoming(14)), "{found}");
+
+    let found = app.gql(query, json!({ "days": 7, "ahead": 7 }), Some(token)).await;
+    assert_eq!(found["data"]["dashboard"]["forecastLowPoint"], lowest(7), "{found}");
+    assert_eq!(found["data"]["dashboard"]["upcoming"], json!(upcoming(7)), "{found}");
+
+    for (days, ahead, field) in [(0, 14, "days"), (366, 14, "days"), (30, 0, "days"), (30, 367, "days")] {
+        let body = app
+            .gql(query, json!({ "days": days, "ahead": ahead }), Some(token))
+            .await;
+        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+        assert_eq!(error_fields(&body), [field], "{body}");
+    }
 }

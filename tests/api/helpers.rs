@@ -397,6 +397,21 @@ pub async fn create_transaction(app: &TestApp, token: &str, input: Value) -> Str
         .to_owned()
 }
 
+/// Creates a schedule through the API (`CreateScheduleInput`) and returns its id.
+pub async fn create_schedule(app: &TestApp, token: &str, input: Value) -> String {
+    let body = app
+        .gql(
+            "mutation($input: CreateScheduleInput!) { createSchedule(input: $input) { id } }",
+            json!({ "input": input }),
+            Some(token),
+        )
+        .await;
+    body["data"]["createSchedule"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("createSchedule failed: {body}"))
+        .to_owned()
+}
+
 /// Opens an account through the API (`CreateAccountInput`) and returns its id.
 pub async fn create_account(app: &TestApp, token: &str, input: Value) -> String {
     let body = app

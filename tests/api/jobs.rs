@@ -10,24 +10,12 @@ use serde_json::{Value, json};
 use smartsave::{Application, foundation::db};
 
 use crate::expected::ymd;
-use crate::helpers::{TestApp, TestUser, test_config};
+use crate::helpers::{TestApp, create_schedule, test_config};
 
 /// The first day of the month `back` months before this one (UTC, the users' time zone here).
 fn first_of_month(back: u32) -> NaiveDate {
     let today = Utc::now().date_naive();
     today.with_day(1).expect("day 1") - Months::new(back)
-}
-
-async fn schedule(app: &TestApp, user: &TestUser, input: Value) -> Value {
-    let body = app
-        .gql(
-            "mutation($input: CreateScheduleInput!) { createSchedule(input: $input) { id } }",
-            json!({ "input": input }),
-            Some(&user.access_token),
-        )
-        .await;
-    assert!(body["data"]["createSchedule"].is_object(), "{body}");
-    body["data"]["createSchedule"].clone()
 }
 
 /// Waits (at most 30 s) until `sql` counts `expected`; returns the last count.
@@ -49,17 +37,17 @@ async fn a_server_started_after_three_missed_months_posts_the_three_once() {
     let app = TestApp::spawn().await;
     let user = app.register_and_login().await;
     let start = first_of_month(2);
-    schedule(
+    create_schedule(
         &app,
-        &user,
+        &user.access_token,
         json!({ "description": "Rent", "amount": "900.00", "type": "EXPENSE", "rule": "FREQ=MONTHLY;BYMONTHDAY=1",
                 "startDate": ymd(start), "autoPost": true }),
     )
     .await;
     // A manual schedule is never posted by the runner.
-    schedule(
+    create_schedule(
         &app,
-        &user,
+        &user.access_token,
         json!({ "description": "Gym", "amount": "30.00", "type": "EXPENSE", "rule": "FREQ=DAILY", "startDate": ymd(start) }),
     )
     .await;
@@ -94,9 +82,9 @@ async fn two_servers_on_one_database_post_each_occurrence_exactly_once() {
     let user = app.register_and_login().await;
     let today = Utc::now().date_naive();
     let start = today - chrono::Duration::days(40);
-    schedule(
+    create_schedule(
         &app,
-        &user,
+        &user.access_token,
         json!({ "description": "Coffee", "amount": "3.50", "type": "EXPENSE", "rule": "FREQ=DAILY",
                 "startDate": ymd(start), "autoPost": true }),
     )
@@ -121,9 +109,9 @@ async fn racing_posting_runs_write_each_occurrence_once() {
     let app = TestApp::spawn().await;
     let user = app.register_and_login().await;
     let today = Utc::now().date_naive();
-    schedule(
+    create_schedule(
         &app,
-        &user,
+        &user.access_token,
         json!({ "description": "Daily", "amount": "1.00", "type": "EXPENSE", "rule": "FREQ=DAILY",
                 "startDate": ymd(today - chrono::Duration::days(19)), "autoPost": true }),
     )
@@ -140,9 +128,9 @@ async fn racing_posting_runs_write_each_occurrence_once() {
 async fn a_failing_posting_job_is_retried_and_succeeds_when_the_database_is_back() {
     let app = TestApp::spawn().await;
     let user = app.register_and_login().await;
-    schedule(
+    create_schedule(
         &app,
-        &user,
+        &user.access_token,
         json!({ "description": "Rent", "amount": "900.00", "type": "EXPENSE", "rule": "FREQ=MONTHLY;BYMONTHDAY=1",
                 "startDate": ymd(first_of_month(0)), "autoPost": true }),
     )

@@ -14,6 +14,7 @@ mod currencies;
 mod dashboard;
 mod exchange_rates;
 mod expected;
+mod forecast;
 mod goals;
 mod health;
 mod helpers;

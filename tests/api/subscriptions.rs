@@ -13,7 +13,7 @@ use tokio_tungstenite::{
 };
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, create_budget, create_transaction};
+use crate::helpers::{TestApp, create_budget, create_schedule, create_transaction};
 
 const WAIT: Duration = Duration::from_secs(15);
 
@@ -652,5 +652,107 @@ async fn in_trusted_documents_mode_only_the_manifests_subscriptions_are_admitted
     assert_eq!(socket.next().await.expect("open")["type"], "complete");
 
     socket.subscribe("trusted", trusted).await;
+    socket.quiet().await;
+}
+
+#[tokio::test]
+async fn a_category_newly_projected_to_overspend_is_announced_once_until_it_comes_back_under() {
+    let app = TestApp::spawn().await;
+    let user = app.register_and_login().await;
+    let token = user.access_token.as_str();
+    let today = chrono::Utc::now().date_naive();
+    let (start, end) = (today - chrono::Duration::days(10), today + chrono::Duration::days(20));
+    let budget = create_budget(
+        &app,
+        token,
+        json!({ "name": "Now", "amount": "200.00", "period": "MONTHLY", "startDate": start.to_string(),
+                "endDate": end.to_string(), "categories": [
+                    { "name": "Food", "amount": "100.00" }, { "name": "Fun", "amount": "100.00" }] }),
+    )
+    .await;
+    let food = budget["categories"][0]["id"].as_str().expect("food").to_owned();
+    let fun = budget["categories"][1]["id"].as_str().expect("fun").to_owned();
+    let bill_day = today + chrono::Duration::days(3);
+    create_schedule(
+        &app,
+        token,
+        json!({ "description": "Groceries box", "amount": "60.00", "type": "EXPENSE",
+                           "rule": "FREQ=DAILY", "count": 1, "startDate": bill_day.to_string(), "categoryId": food }),
+    )
+    .await;
+    let mut socket = Socket::signed_in(&app, token).await;
+    socket
+        .subscribe(
+            "o",
+            "subscription { projectedOverspends { category { id name } budget { id } projectedOverspendDate projectedSpent amount } }",
+        )
+        .await;
+    socket.wait_until_live(&app, token).await;
+    let expense = |amount: &str, category: &str| json!({ "amount": amount, "description": "spend", "transactionDate": today.to_string(), "type": "EXPENSE", "categoryId": category });
+
+    // Fun 30.00 spent with a pace of 30/90 a day stays under 100.00: nothing.
+    create_transaction(&app, token, expense("30.00", &fun)).await;
+    socket.quiet().await;
+
+    // Food 45.00 spent, then the 60.00 bill in three days: over on the bill's day. By the
+    // period's end: 45 + 60 + 45/90 for each of the days left.
+    let first = create_transaction(&app, token, expense("45.00", &food)).await;
+    let days_left = (end - today).num_days();
+    let projected_cents = 4500 + 6000 + 4500 * days_left / 90;
+    let event = socket.event("o").await["data"]["projectedOverspends"].clone();
+    assert_eq!(
+        event,
+        json!({ "category": { "id": food, "name": "Food" }, "budget": { "id": budget["id"] },
+                "projectedOverspendDate": bill_day.to_string(),
+                "projectedSpent": format!("{}.{:02}", projected_cents / 100, projected_cents % 100),
+                "amount": "100.00" })
+    );
+
+    // Still over: not announced again.
+    create_transaction(&app, token, expense("1.00", &food)).await;
+    socket.quiet().await;
+
+    // Back under (1.00 + 60.00 + a small pace), then over once more: announced again.
+    mutate(
+        &app,
+        token,
+        "mutation($id: ID!) { deleteTransaction(id: $id) }",
+        json!({ "id": first }),
+    )
+    .await;
+    socket.quiet().await;
+    create_transaction(&app, token, expense("50.00", &food)).await;
+    let again = socket.event("o").await["data"]["projectedOverspends"].clone();
+    assert_eq!(again["category"]["id"], food.as_str());
+    assert_eq!(again["projectedOverspendDate"], bill_day.to_string());
+    socket.quiet().await;
+}
+
+#[tokio::test]
+async fn an_occurrence_posted_by_the_job_runner_is_announced_as_a_created_transaction() {
+    let app = TestApp::spawn_with_jobs(&[]).await;
+    let user = app.register_and_login().await;
+    let token = user.access_token.as_str();
+    let mut socket = Socket::signed_in(&app, token).await;
+    socket
+        .subscribe(
+            "t",
+            "subscription { transactionChanged { kind transaction { amount description type transactionDate } } }",
+        )
+        .await;
+    socket.wait_until_live(&app, token).await;
+    let today = chrono::Utc::now().date_naive().to_string();
+    create_schedule(
+        &app,
+        token,
+        json!({ "description": "Rent", "amount": "900.00", "type": "EXPENSE", "rule": "FREQ=MONTHLY",
+                           "startDate": today, "autoPost": true }),
+    )
+    .await;
+    let posted = socket.event("t").await["data"]["transactionChanged"].clone();
+    assert_eq!(
+        posted,
+        json!({ "kind": "CREATED", "transaction": { "amount": "900.00", "description": "Rent", "type": "EXPENSE", "transactionDate": today } })
+    );
     socket.quiet().await;
 }

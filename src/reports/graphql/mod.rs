@@ -2,12 +2,14 @@
 //! budgetReport. Fields compute lazily, so a client pays only for what it selects.
 
 mod budget;
+mod forecast;
 mod monthly;
 mod net_worth;
 mod periods;
 mod totals;
 
 pub use budget::{BudgetCategoryReport, BudgetReport};
+pub use forecast::{Forecast, ForecastDay, ForecastQuery, ForecastSubscription};
 pub use monthly::MonthlyReport;
 pub use net_worth::{NetWorth, NetWorthQuery};
 pub use periods::{DateRangeObject, Granularity, PeriodTotal, trend};

@@ -1,7 +1,6 @@
 //! Schedule queries and mutations, and their inputs.
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, ResultExt};
-use chrono::Duration;
 
 use crate::{
     events::EventBus,
@@ -9,7 +8,7 @@ use crate::{
     graphql::{ContextExt, nodes::TransactionType, patch, scalars::Date},
     schedules::{
         graphql::{Schedule, ScheduleOccurrence, WeekendRule},
-        occurrences::{self, OVERDUE_DAYS},
+        occurrences,
         service::{self, NewSchedule, SchedulePatch},
     },
 };
@@ -122,22 +121,10 @@ impl SchedulesQuery {
             .extend();
         }
         let today = ctx.loaders().extend()?.today().await.extend()?;
-        let schedules = service::list(db, caller.id).await.extend()?;
-        let from = today - Duration::days(OVERDUE_DAYS);
-        let dated = occurrences::due_between(
-            db,
-            caller.id,
-            &schedules,
-            from,
-            today + Duration::days(i64::from(days) - 1),
-        )
-        .await
-        .extend()?;
-        Ok(dated
-            .into_iter()
-            .filter(|d| d.closed.is_none())
-            .map(|d| ScheduleOccurrence::new(d, today))
-            .collect())
+        let dated = occurrences::upcoming(db, caller.id, today, i64::from(days))
+            .await
+            .extend()?;
+        Ok(dated.into_iter().map(|d| ScheduleOccurrence::new(d, today)).collect())
     }
 }
 
