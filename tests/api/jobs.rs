@@ -89,13 +89,26 @@ async fn two_servers_on_one_database_post_each_occurrence_exactly_once() {
                 "startDate": ymd(start), "autoPost": true }),
     )
     .await;
+    // And the monthly rent whose last three occurrences are due.
+    create_schedule(
+        &app,
+        &user.access_token,
+        json!({ "description": "Rent", "amount": "900.00", "type": "EXPENSE", "rule": "FREQ=MONTHLY;BYMONTHDAY=1",
+                "startDate": ymd(first_of_month(2)), "autoPost": true }),
+    )
+    .await;
     // Two instances start together and both catch up at once.
     let (first, second) = tokio::join!(app.instance(&[]), app.instance(&[]));
-    let expected = (today - start).num_days() + 1;
+    let expected = (today - start).num_days() + 1 + 3;
     let posted = until_count(&app, "SELECT COUNT(*) FROM transactions", expected).await;
     assert_eq!(posted, expected);
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(app.count("SELECT COUNT(*) FROM transactions").await, expected);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM transactions WHERE description = 'Rent'")
+            .await,
+        3
+    );
     assert_eq!(
         app.count("SELECT COUNT(*) FROM schedule_occurrences WHERE status = 'posted'")
             .await,
