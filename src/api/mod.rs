@@ -7,6 +7,7 @@ pub mod graphiql;
 pub mod health;
 pub mod http;
 pub mod idempotency;
+pub mod int_range;
 pub mod limits;
 pub mod node;
 pub mod persisted;

@@ -30,7 +30,7 @@ use futures_util::{StreamExt, stream};
 use serde_json::Value as Json;
 
 use crate::{
-    api::{ApiState, AppSchema, limits, persisted::Documents},
+    api::{ApiState, AppSchema, int_range, limits, persisted::Documents},
     auth::bearer::bearer_token,
     foundation::{config::GraphqlLimits, identity::RequestAuth},
     graphql::loaders::Loaders,
@@ -130,6 +130,13 @@ impl SubscriptionsOnly {
         }
         // Only subscriptions are served here, and introspection is never one: nothing is exempt.
         let document = limits::parse_within(&request.query, &self.limits, false)?.document;
+        int_range::check(&document, &request.variables).map_err(|mut error| {
+            error
+                .extensions
+                .get_or_insert_with(Default::default)
+                .set("code", "BAD_USER_INPUT");
+            error
+        })?;
         // An ambiguous document (several operations, no name) is left to execution to report.
         let operation = limits::operation_type(&document, request.operation_name.as_deref());
         if operation.is_some_and(|ty| ty != OperationType::Subscription) {

@@ -328,3 +328,62 @@ async fn internal_errors_are_generic_and_carry_the_request_id() {
         "{text}"
     );
 }
+
+/// GraphQL's Int is 32-bit. async-graphql range-checks only when a resolver reads the
+/// argument, so a field under an empty list (no schedules here) must still refuse it.
+#[tokio::test]
+async fn ints_outside_32_bits_are_refused_even_where_no_resolver_runs() {
+    let app = TestApp::spawn().await;
+    let user = app.register_and_login().await;
+    let token = Some(user.access_token.as_str());
+    let largest = i64::from(i32::MAX);
+    let smallest = i64::from(i32::MIN);
+
+    let literal = |first: i64| format!("{{ schedules {{ upcoming(first: {first}) {{ date }} }} }}");
+    for edge in [largest, smallest] {
+        let body = app.gql(&literal(edge), json!({}), token).await;
+        assert_eq!(body["data"]["schedules"], json!([]), "{edge} is an Int: {body}");
+    }
+    let refused = [
+        app.gql(&literal(largest + 1), json!({}), token).await,
+        app.gql(&literal(smallest - 1), json!({}), token).await,
+        app.gql(
+            "query($n: Int!) { schedules { upcoming(first: $n) { date } } }",
+            json!({ "n": largest + 1 }),
+            token,
+        )
+        .await,
+        app.gql(
+            &format!(
+                "query($n: Int = {}) {{ schedules {{ upcoming(first: $n) {{ date }} }} }}",
+                largest + 1
+            ),
+            json!({}),
+            token,
+        )
+        .await,
+        app.gql(
+            &format!(
+                "{{ ...F }} fragment F on Query {{ schedules {{ upcoming(first: {}) {{ date }} }} }}",
+                smallest - 1
+            ),
+            json!({}),
+            token,
+        )
+        .await,
+        // Inside an input object the resolver would refuse it too, but as a field error after
+        // the document was accepted; this is refused before anything runs (no `data`).
+        app.gql(
+            "mutation($i: CreateScheduleInput!) { createSchedule(input: $i) { id } }",
+            json!({ "i": { "description": "Rent", "amount": "10.00", "type": "EXPENSE",
+                           "rule": "FREQ=MONTHLY", "startDate": "2026-01-01", "count": largest + 1 } }),
+            token,
+        )
+        .await,
+    ];
+    for body in refused {
+        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+        assert!(body.get("data").is_none(), "refused before execution: {body}");
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM schedules").await, 0);
+}

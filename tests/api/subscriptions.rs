@@ -208,6 +208,19 @@ async fn only_subscriptions_run_over_the_socket_within_the_limits() {
     );
     assert_eq!(socket.next().await.expect("open")["type"], "complete");
 
+    // GraphQL's Int is 32-bit, here as over HTTP, though no event has run the field yet.
+    socket
+        .subscribe(
+            "int",
+            "subscription { transactionChanged { transaction { account { transactions(first: 2147483648) { totalCount } } } } }",
+        )
+        .await;
+    assert_eq!(
+        socket.event("int").await["errors"][0]["extensions"]["code"],
+        "BAD_USER_INPUT"
+    );
+    assert_eq!(socket.next().await.expect("open")["type"], "complete");
+
     let aliases: String = (0..20)
         .map(|i| format!("a{i}: transactionChanged {{ kind }} "))
         .collect();

@@ -16,6 +16,7 @@ use crate::{
             admission::Prepared,
             response::{self, Outcome},
         },
+        int_range,
         schema::IntrospectionCost,
     },
     auth::bearer,
@@ -66,6 +67,7 @@ pub(super) async fn run(http: &ApiState, headers: &HeaderMap, client: ClientIp, 
         request = request.operation_name(name);
     }
     let label = operation_label(&document, request.operation_name.as_deref());
+    let out_of_range = int_range::check(&document, &request.variables).err();
     request.set_parsed_query(document);
     let schema = match (introspection_cost, &http.introspection_schema) {
         (Some(cost), Some(schema)) => {
@@ -88,7 +90,10 @@ pub(super) async fn run(http: &ApiState, headers: &HeaderMap, client: ClientIp, 
         span.record("user_id", tracing::field::display(user_id));
     }
     let started = std::time::Instant::now();
-    let executed = schema.execute(request).instrument(span.clone()).await;
+    let executed = match out_of_range {
+        Some(refusal) => async_graphql::Response::from_errors(vec![refusal]),
+        None => schema.execute(request).instrument(span.clone()).await,
+    };
     let outcome = outcome_of(&executed);
     let elapsed = started.elapsed();
     span.record("outcome", outcome);

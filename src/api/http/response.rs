@@ -144,6 +144,7 @@ fn explain(reason: &str) -> String {
             "must be a decimal amount such as \"12.50\", with at most four decimal places (the currency's decide how many are kept)".into()
         }
         r#"expected type "Date""# => "must be a date in YYYY-MM-DD form".into(),
+        r#"expected type "Int""# => "must be a whole number from -2147483648 to 2147483647".into(),
         r#"expected type "DateTime""# => "must be an RFC 3339 instant".into(),
         other => other.to_owned(),
     }
