@@ -23,7 +23,12 @@ use sea_orm::DatabaseConnection;
 use crate::{
     auth::TokenService,
     events::EventBus,
-    foundation::{config::Config, metrics, rate_limit::RateLimiter},
+    foundation::{
+        config::Config,
+        mail::{MailQueued, Outbox},
+        metrics,
+        rate_limit::RateLimiter,
+    },
     interchange,
 };
 pub use schema::AppSchema;
@@ -52,6 +57,7 @@ impl ApiState {
         limiter: RateLimiter,
         events: EventBus,
         documents: persisted::Documents,
+        mail_queued: MailQueued,
     ) -> Self {
         let tokens = Arc::new(TokenService::new(
             &config.jwt_secret,
@@ -65,6 +71,7 @@ impl ApiState {
             tokens: Arc::clone(&tokens),
             limiter: Arc::clone(&limiter),
             events: events.clone(),
+            outbox: Outbox::new(&config.mail, mail_queued),
         };
         ApiState {
             schema: schema::build(&config, &services),

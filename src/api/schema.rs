@@ -23,7 +23,7 @@ use crate::{
     budgets::graphql::{BudgetsMutation, BudgetsQuery, BudgetsSubscription},
     dashboard::graphql::DashboardQuery,
     events::EventBus,
-    foundation::{config::Config, rate_limit::RateLimiter},
+    foundation::{config::Config, mail::Outbox, rate_limit::RateLimiter},
     goals::graphql::{GoalsMutation, GoalsQuery, GoalsSubscription},
     interchange::graphql::{InterchangeMutation, InterchangeQuery},
     rates::graphql::{RatesMutation, RatesQuery},
@@ -93,6 +93,7 @@ pub struct Services {
     pub tokens: Arc<TokenService>,
     pub limiter: Arc<RateLimiter>,
     pub events: EventBus,
+    pub outbox: Outbox,
 }
 
 fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
@@ -141,6 +142,7 @@ fn with_services(schema: SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot
         .data(Arc::clone(&services.tokens))
         .data(Arc::clone(&services.limiter))
         .data(services.events.clone())
+        .data(services.outbox.clone())
         .finish()
 }
 

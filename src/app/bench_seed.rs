@@ -88,6 +88,13 @@ impl Batch {
             default_account_id: Set(Some(account_id)),
             created_at: Set(now),
             updated_at: Set(now),
+            email_verified_at: Set(Some(now)),
+            disabled_at: Set(None),
+            last_active_at: Set(None),
+            two_factor_secret: Set(None),
+            two_factor_pending_secret: Set(None),
+            two_factor_enabled_at: Set(None),
+            two_factor_last_step: Set(None),
         });
         self.accounts.push(accounts::ActiveModel {
             id: Set(account_id),

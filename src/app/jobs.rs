@@ -11,6 +11,9 @@
 //!   exponential backoff (1 s, 2 s, 4 s, with jitter) before it fails for good. The jobs are
 //!   idempotent (posting writes an occurrence at most once), so a retry or a second instance
 //!   never does anything twice.
+//! - Mail: the outbox (`foundation::mail`) is delivered by a `DeliverMail` job, pushed at once
+//!   when a request on this instance queued mail and by a clock every `MAIL_POLL_INTERVAL` (for
+//!   retries, and for mail queued on instances that do not run jobs).
 //! - `/metrics` shows the queue (`jobs{state="queued"|"running"|"retrying"|"failed"}`) and each
 //!   run's outcome (`job_runs_total{job, outcome}`).
 //! - On SIGTERM the clock stops, the workers finish what they hold (within
@@ -40,9 +43,12 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 use crate::{
     api::idempotency,
-    auth::refresh_tokens,
+    auth::{recovery, refresh_tokens, user_tokens},
     events::EventBus,
-    foundation::config::{Config, JobsConfig},
+    foundation::{
+        config::{Config, JobsConfig},
+        mail::{self, MailQueued, Mailer, Outbox},
+    },
     schedules::posting,
 };
 
@@ -51,6 +57,8 @@ const RETRIES: usize = 3;
 const ATTEMPTS: usize = RETRIES + 1;
 /// Finished jobs stay in the queue this long (for inspection), then the clean-up removes them.
 const KEEP_DONE_DAYS: i64 = 7;
+/// Sent (or given-up) mail stays this long: recipient and subject, for support questions.
+const KEEP_MAIL_DAYS: i64 = 30;
 /// How often the queue gauges are refreshed.
 const GAUGE_INTERVAL: Duration = Duration::from_secs(15);
 
@@ -112,8 +120,11 @@ impl PollStrategy for PollEvery {
 pub enum Job {
     /// Post every due occurrence of every `autoPost` schedule.
     PostSchedules,
-    /// Delete expired refresh tokens and idempotency keys, and old finished jobs.
+    /// Delete expired refresh tokens, mailed tokens and idempotency keys, old mail and old
+    /// finished jobs.
     Cleanup,
+    /// Compose requested mail (password resets) and send what is due in the outbox.
+    DeliverMail,
 }
 
 impl Job {
@@ -122,6 +133,7 @@ impl Job {
         match self {
             Job::PostSchedules => "post_schedules",
             Job::Cleanup => "cleanup",
+            Job::DeliverMail => "deliver_mail",
         }
     }
 }
@@ -135,6 +147,8 @@ pub enum JobsError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("job queue set-up: {0}")]
     Setup(#[from] apalis_postgres::Error),
+    #[error("mail: {0}")]
+    Mail(crate::AppError),
 }
 
 /// apalis' SQL storage of our jobs, on the service's database.
@@ -276,6 +290,8 @@ struct Work {
     events: EventBus,
     queue: Queue,
     name: String,
+    mailer: Mailer,
+    outbox: Outbox,
 }
 
 /// The runner of one instance.
@@ -284,14 +300,23 @@ pub struct Jobs {
     config: JobsConfig,
     /// This process, in worker names (apalis refuses two live workers of one name).
     instance: String,
+    /// Rung when a request here queued mail.
+    mail_queued: MailQueued,
+    mail_poll: Duration,
 }
 
 impl Jobs {
     /// The runner, with its queue open; `None` when `JOBS_ENABLED=false`.
-    pub async fn start(db: &DatabaseConnection, events: &EventBus, config: &Config) -> Result<Option<Jobs>, JobsError> {
+    pub async fn start(
+        db: &DatabaseConnection,
+        events: &EventBus,
+        mail_queued: &MailQueued,
+        config: &Config,
+    ) -> Result<Option<Jobs>, JobsError> {
         if !config.jobs.enabled {
             return Ok(None);
         }
+        let mailer = Mailer::from_config(&config.mail).map_err(JobsError::Mail)?;
         let queue = Queue::open(db, config).await?;
         Ok(Some(Jobs {
             work: Arc::new(Work {
@@ -299,8 +324,12 @@ impl Jobs {
                 events: events.clone(),
                 queue,
                 name: config.jobs.queue.clone(),
+                mailer,
+                outbox: Outbox::new(&config.mail, mail_queued.clone()),
             }),
             config: config.jobs.clone(),
+            mail_queued: mail_queued.clone(),
+            mail_poll: config.mail.poll_interval,
             instance: uuid::Uuid::now_v7().simple().to_string(),
         }))
     }
@@ -310,7 +339,7 @@ impl Jobs {
     pub async fn run(self, stop: impl Future<Output = ()> + Send + 'static, grace: Duration) {
         let work = Arc::clone(&self.work);
         // Catch up at once: what fell due while the service was down.
-        for job in [Job::PostSchedules, Job::Cleanup] {
+        for job in [Job::PostSchedules, Job::Cleanup, Job::DeliverMail] {
             let key = format!("{}:start:{}", job.name(), self.instance);
             if let Err(e) = work.queue.push(job, key).await {
                 tracing::warn!(error = %e, "could not enqueue the start-up jobs");
@@ -320,6 +349,8 @@ impl Jobs {
         let (poll, instance) = (self.config.poll_interval, self.instance.clone());
         let name = |role: &str| format!("{}-{role}-{instance}", work.name);
         let (worker, posting, daily, gauges) = (name("work"), name("posting"), name("daily"), name("gauges"));
+        let mail_clock = name("mail");
+        let mail_bell = tokio::spawn(push_on_mail(Arc::clone(&work), self.mail_queued.clone()));
         let monitor = match work.queue.clone() {
             Queue::Sqlite(storage) => {
                 let work = Arc::clone(&work);
@@ -346,6 +377,7 @@ impl Jobs {
         let monitor = monitor
             .register(clock(Job::PostSchedules, self.config.posting_interval, posting))
             .register(clock(Job::Cleanup, Duration::from_secs(86_400), daily))
+            .register(clock(Job::DeliverMail, self.mail_poll, mail_clock))
             .register(move |_| {
                 WorkerBuilder::new(gauges.clone())
                     .backend(CronScheduler::new(Every(GAUGE_INTERVAL)))
@@ -364,6 +396,20 @@ impl Jobs {
         match monitor.run_with_signal(signal).await {
             Ok(()) => tracing::info!("job runner stopped"),
             Err(e) => tracing::warn!(error = %e, "job runner stopped with an error"),
+        }
+        mail_bell.abort();
+    }
+}
+
+/// Pushes a `DeliverMail` job each time a request on this instance queues mail, so mail goes
+/// out within a poll of the workers rather than at the next clock tick. Rings that come while
+/// one is being pushed fold into one job.
+async fn push_on_mail(work: Arc<Work>, queued: MailQueued) {
+    loop {
+        queued.wait().await;
+        let key = format!("{}:{}", Job::DeliverMail.name(), uuid::Uuid::now_v7());
+        if let Err(e) = work.queue.push(Job::DeliverMail, key).await {
+            tracing::warn!(error = %e, "could not enqueue mail delivery; the mail clock will");
         }
     }
 }
@@ -394,6 +440,7 @@ async fn run_job(job: Job, work: Data<Arc<Work>>) -> Result<(), BoxDynError> {
             counter!("scheduled_transactions_posted_total").increment(run.posted as u64);
         }),
         Job::Cleanup => cleanup(&work).await,
+        Job::DeliverMail => deliver_mail(&work).await,
     };
     let label = if outcome.is_ok() { "ok" } else { "error" };
     counter!("job_runs_total", "job" => job.name(), "outcome" => label).increment(1);
@@ -403,16 +450,26 @@ async fn run_job(job: Job, work: Data<Arc<Work>>) -> Result<(), BoxDynError> {
     })
 }
 
+/// Composes requested mail, then sends what is due.
+async fn deliver_mail(work: &Work) -> crate::AppResult<()> {
+    recovery::compose_requests(&work.db, &work.outbox).await?;
+    let delivery = mail::deliver_due(&work.db, &work.mailer).await?;
+    counter!("mail_sent_total", "outcome" => "sent").increment(delivery.sent);
+    counter!("mail_sent_total", "outcome" => "failed").increment(delivery.failed);
+    Ok(())
+}
+
 /// The daily clean-up.
 async fn cleanup(work: &Work) -> crate::AppResult<()> {
-    let tokens = refresh_tokens::delete_expired(&work.db).await?;
+    let tokens = refresh_tokens::delete_expired(&work.db).await? + user_tokens::delete_expired(&work.db).await?;
     let keys = idempotency::delete_expired(&work.db).await?;
+    let mail = mail::forget_old(&work.db, KEEP_MAIL_DAYS).await?;
     let jobs = work
         .queue
         .forget_done(&work.name)
         .await
         .map_err(crate::AppError::internal)?;
-    tracing::info!(tokens, keys, jobs, "clean-up done");
+    tracing::info!(tokens, keys, jobs, mail, "clean-up done");
     Ok(())
 }
 

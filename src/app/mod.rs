@@ -14,7 +14,7 @@ use tokio::net::TcpListener;
 use crate::{
     api::{self, ApiState},
     events::EventBus,
-    foundation::{config::Config, db, metrics, rate_limit::RateLimiter},
+    foundation::{config::Config, db, mail::MailQueued, metrics, rate_limit::RateLimiter},
     users::password,
 };
 
@@ -67,10 +67,11 @@ impl Application {
         let limiter = RateLimiter::from_config(&config).await?;
         let events = EventBus::from_config(&config).await?;
         let documents = api::persisted::Documents::from_config(&config).await?;
-        let jobs = jobs::Jobs::start(&db, &events, &config).await?;
+        let mail_queued = MailQueued::default();
+        let jobs = jobs::Jobs::start(&db, &events, &mail_queued, &config).await?;
         Ok(Application {
             listener,
-            router: api::router(ApiState::new(db, config, limiter, events, documents)),
+            router: api::router(ApiState::new(db, config, limiter, events, documents, mail_queued)),
             shutdown_timeout,
             jobs,
         })

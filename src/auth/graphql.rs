@@ -1,4 +1,5 @@
-//! Auth mutations: register, login, refreshToken, logout, changePassword.
+//! Auth mutations: register, login, refreshToken, logout, changePassword, and the address
+//! mutations: verifyEmail, resendVerification, changeEmail.
 
 use async_graphql::{Context, InputObject, Object, Result, ResultExt, SimpleObject};
 
@@ -7,10 +8,11 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::{
-    auth::{TokenService, service},
+    auth::{TokenService, recovery, service, verification},
     foundation::{
         error::AppResult,
-        identity::{ClientIp, RequestAuth},
+        identity::{ClientIp, Device, RequestAuth, UserAgent},
+        mail::Outbox,
         rate_limit::{RateLimiter, Rule},
     },
     graphql::ContextExt,
@@ -79,6 +81,32 @@ pub struct ChangePasswordInput {
     new_password: String,
 }
 
+/// A change of sign-in address; the new address must confirm it before it takes effect.
+#[derive(InputObject)]
+pub struct ChangeEmailInput {
+    /// The address to sign in with once confirmed.
+    new_email: String,
+    /// The account's current password.
+    password: String,
+}
+
+/// The client as the request shows it: its address and `User-Agent`, for the sessions list.
+fn device(ctx: &Context<'_>) -> Device {
+    let address = ctx.data::<ClientIp>().ok().and_then(|ip| ip.0);
+    let user_agent = ctx.data::<UserAgent>().ok().and_then(|ua| ua.0.as_deref());
+    Device::new(user_agent, address)
+}
+
+/// Counts mail a caller causes to be sent to `address`, and the request against the client
+/// IP's sign-in quota: nobody can make us flood a mailbox.
+async fn throttle_mail(ctx: &Context<'_>, address: &str) -> AppResult<()> {
+    throttle(ctx, None).await?;
+    let limiter = ctx.shared::<Arc<RateLimiter>>()?;
+    limiter
+        .check(Rule::MailPerAccount, &address.trim().to_lowercase())
+        .await
+}
+
 /// Counts a sign-in attempt against the client IP's quota and, given an email, the
 /// account's: guessing passwords or stuffing credentials gets RATE_LIMITED quickly.
 async fn throttle(ctx: &Context<'_>, email: Option<&str>) -> AppResult<()> {
@@ -116,7 +144,8 @@ impl AuthMutation {
             preferences: input.preferences.map(Into::into).unwrap_or_default(),
             financial: input.financial_settings.map(Into::into).unwrap_or_default(),
         };
-        service::register(db, tokens, registration)
+        let outbox = ctx.shared::<Outbox>().extend()?;
+        service::register(db, tokens, outbox, &device(ctx), registration)
             .await
             .map(Into::into)
             .extend()
@@ -126,7 +155,7 @@ impl AuthMutation {
     async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> Result<AuthPayload> {
         throttle(ctx, Some(&input.email)).await.extend()?;
         let (db, tokens) = sessions(ctx).extend()?;
-        service::login(db, tokens, &input.email, input.password.into())
+        service::login(db, tokens, &device(ctx), &input.email, input.password.into())
             .await
             .map(Into::into)
             .extend()
@@ -137,7 +166,7 @@ impl AuthMutation {
     async fn refresh_token(&self, ctx: &Context<'_>, refresh_token: String) -> Result<AuthPayload> {
         throttle(ctx, None).await.extend()?;
         let (db, tokens) = sessions(ctx).extend()?;
-        service::refresh(db, tokens, &refresh_token)
+        service::refresh(db, tokens, &device(ctx), &refresh_token)
             .await
             .map(Into::into)
             .extend()
@@ -162,6 +191,60 @@ impl AuthMutation {
     async fn change_password(&self, ctx: &Context<'_>, input: ChangePasswordInput) -> Result<bool> {
         let (db, caller) = ctx.authenticated().extend()?;
         service::change_password(db, caller, input.current_password.into(), input.new_password.into())
+            .await
+            .map(|()| true)
+            .extend()
+    }
+
+    /// Confirms an address with the token from its mail (the link's `token`): the address
+    /// registered with, or the one `changeEmail` asked for, which becomes the sign-in address
+    /// now. Needs no session. A token that is unknown, used or expired is BAD_USER_INPUT.
+    async fn verify_email(&self, ctx: &Context<'_>, token: String) -> Result<User> {
+        throttle(ctx, None).await.extend()?;
+        let db = ctx.db().extend()?;
+        verification::verify(db, &token).await.map(Into::into).extend()
+    }
+
+    /// Sends a new verification link to the caller's address (earlier links stop working).
+    /// False when the address is already verified.
+    async fn resend_verification(&self, ctx: &Context<'_>) -> Result<bool> {
+        let (db, caller) = ctx.authenticated().extend()?;
+        throttle_mail(ctx, &caller.id.to_string()).await.extend()?;
+        let outbox = ctx.shared::<Outbox>().extend()?;
+        verification::resend(db, outbox, caller).await.extend()
+    }
+
+    /// Mails a password-reset link to `email` if an account uses it. The answer is true
+    /// either way, and takes the same time: it does not tell whether the account exists.
+    /// Rate limited per client address and per email address.
+    async fn request_password_reset(&self, ctx: &Context<'_>, email: String) -> Result<bool> {
+        throttle_mail(ctx, &email).await.extend()?;
+        let (db, outbox) = (ctx.db().extend()?, ctx.shared::<Outbox>().extend()?);
+        recovery::request(db, outbox, &email).await.map(|()| true).extend()
+    }
+
+    /// Sets a new password with the token from a reset mail, and signs out every session.
+    /// A token that is unknown, used or expired (after 30 minutes) is BAD_USER_INPUT. Rate
+    /// limited per client address and per account (with its sign-in attempts).
+    async fn reset_password(&self, ctx: &Context<'_>, token: String, new_password: String) -> Result<bool> {
+        throttle(ctx, None).await.extend()?;
+        let (db, limiter) = (ctx.db().extend()?, ctx.shared::<Arc<RateLimiter>>().extend()?);
+        recovery::reset(db, limiter, &token, new_password.into())
+            .await
+            .map(|_| true)
+            .extend()
+    }
+
+    /// Starts a change of sign-in address: the new address gets a link and the change
+    /// happens when `verifyEmail` is called with its token; the old address is told. A wrong
+    /// password is BAD_USER_INPUT; an address in use is CONFLICT.
+    async fn change_email(&self, ctx: &Context<'_>, input: ChangeEmailInput) -> Result<bool> {
+        let (db, caller) = ctx.authenticated().extend()?;
+        // Password guesses count as sign-in attempts on this account.
+        throttle(ctx, Some(&caller.email)).await.extend()?;
+        throttle_mail(ctx, &caller.id.to_string()).await.extend()?;
+        let outbox = ctx.shared::<Outbox>().extend()?;
+        verification::change_email(db, outbox, caller, &input.new_email, input.password.into())
             .await
             .map(|()| true)
             .extend()

@@ -29,6 +29,10 @@ struct Claims {
     iss: String,
     aud: String,
     jti: Uuid,
+    /// The session (refresh-token family) the token was issued for; absent in tokens issued
+    /// before sessions were listed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sid: Option<Uuid>,
 }
 
 /// Issues and verifies access tokens with one secret, and knows how long sessions last.
@@ -67,7 +71,8 @@ impl TokenService {
         i64::try_from(self.access_ttl.as_secs()).unwrap_or(i64::MAX)
     }
 
-    pub fn issue(&self, user: &users::Model) -> AppResult<String> {
+    /// An access token for `user` in the session `session_id`.
+    pub fn issue(&self, user: &users::Model, session_id: Uuid) -> AppResult<String> {
         let now = Utc::now().timestamp();
         let claims = Claims {
             sub: user.id,
@@ -78,6 +83,7 @@ impl TokenService {
             iss: ISSUER.to_owned(),
             aud: AUDIENCE.to_owned(),
             jti: Uuid::now_v7(),
+            sid: Some(session_id),
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(AppError::internal)
     }
@@ -95,6 +101,7 @@ impl TokenService {
             email: data.claims.email,
             role,
             expires_at: data.claims.exp,
+            session_id: data.claims.sid,
         })
     }
 }

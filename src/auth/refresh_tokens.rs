@@ -3,35 +3,31 @@
 
 use std::time::Duration;
 
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
     TransactionTrait, sea_query::Expr,
 };
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::auth::secret::{generate, hash};
 use crate::foundation::entities::refresh_tokens::{self, Column, Entity as RefreshTokens};
-use crate::foundation::error::{AppError, AppResult};
+use crate::foundation::{
+    error::{AppError, AppResult},
+    identity::Device,
+};
 
 const INVALID: AppError = AppError::Unauthenticated("Invalid or expired refresh token");
 
-fn hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-fn generate() -> AppResult<String> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(AppError::internal)?;
-    Ok(URL_SAFE_NO_PAD.encode(bytes))
-}
-
-/// Issues a token in `family_id` (a new family per login) and returns its plaintext.
-pub async fn issue(db: &impl ConnectionTrait, user_id: Uuid, family_id: Uuid, ttl: Duration) -> AppResult<String> {
+/// Issues a token in `family_id` (a new family per login) for the client `device`, and
+/// returns its plaintext.
+pub async fn issue(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    family_id: Uuid,
+    ttl: Duration,
+    device: &Device,
+) -> AppResult<String> {
     let token = generate()?;
     let now = crate::foundation::db::now();
     refresh_tokens::ActiveModel {
@@ -43,14 +39,25 @@ pub async fn issue(db: &impl ConnectionTrait, user_id: Uuid, family_id: Uuid, tt
         used_at: Set(None),
         revoked_at: Set(None),
         created_at: Set(now),
+        user_agent: Set(device.user_agent.clone()),
+        client_address: Set(device.address.clone()),
     }
     .insert(db)
     .await?;
     Ok(token)
 }
 
-/// Spends `presented` and returns its user and the next token of the same family.
-pub async fn rotate(db: &DatabaseConnection, presented: &str, ttl: Duration) -> AppResult<(Uuid, String)> {
+/// A spent refresh token's successor.
+pub struct Rotated {
+    pub user_id: Uuid,
+    /// The session: every token of one sign-in shares it.
+    pub family_id: Uuid,
+    pub token: String,
+}
+
+/// Spends `presented` and returns its user and the next token of the same family, issued to
+/// `device` (the client refreshing).
+pub async fn rotate(db: &DatabaseConnection, presented: &str, ttl: Duration, device: &Device) -> AppResult<Rotated> {
     let row = RefreshTokens::find()
         .filter(Column::TokenHash.eq(hash(presented)))
         .one(db)
@@ -80,9 +87,13 @@ pub async fn rotate(db: &DatabaseConnection, presented: &str, ttl: Duration) -> 
         txn.rollback().await?;
         return Err(reuse_detected(db, &row).await);
     }
-    let next = issue(&txn, row.user_id, row.family_id, ttl).await?;
+    let token = issue(&txn, row.user_id, row.family_id, ttl, device).await?;
     txn.commit().await?;
-    Ok((row.user_id, next))
+    Ok(Rotated {
+        user_id: row.user_id,
+        family_id: row.family_id,
+        token,
+    })
 }
 
 async fn reuse_detected(db: &DatabaseConnection, row: &refresh_tokens::Model) -> AppError {
@@ -132,21 +143,4 @@ pub async fn delete_expired(db: &impl ConnectionTrait) -> AppResult<u64> {
         .exec(db)
         .await?;
     Ok(deleted.rows_affected)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tokens_are_256_random_bits_and_hashes_are_hex_sha256() {
-        let a = generate().expect("token");
-        let b = generate().expect("token");
-        assert_eq!(a.len(), 43);
-        assert_ne!(a, b);
-        let h = hash(&a);
-        assert_eq!(h.len(), 64);
-        assert!(h.bytes().all(|c| c.is_ascii_hexdigit()));
-        assert_ne!(h, a);
-    }
 }

@@ -9,11 +9,12 @@ use uuid::Uuid;
 use crate::foundation::entities::users::{self, Entity as Users, RiskTolerance, Role};
 use crate::{
     accounts,
-    auth::{TokenService, refresh_tokens},
+    auth::{TokenService, refresh_tokens, verification},
     foundation::{
         db,
         error::{AppError, AppResult, FieldErrors},
-        identity::AuthUser,
+        identity::{AuthUser, Device},
+        mail::Outbox,
     },
     users::{
         password,
@@ -40,8 +41,17 @@ pub struct Session {
 }
 
 const BAD_CREDENTIALS: AppError = AppError::Unauthenticated("Invalid email or password");
+/// Only after the right password: a disabled account says so rather than "wrong password".
+pub const DISABLED: AppError = AppError::Unauthenticated("This account is disabled");
 
-pub async fn register(db: &DatabaseConnection, tokens: &TokenService, reg: Registration) -> AppResult<Session> {
+/// Creates the account, signs it in and queues the mail that verifies its address.
+pub async fn register(
+    db: &DatabaseConnection,
+    tokens: &TokenService,
+    outbox: &Outbox,
+    device: &Device,
+    reg: Registration,
+) -> AppResult<Session> {
     let mut errors = FieldErrors::default();
     let email = errors.take("input.email", validate::email(&reg.email));
     errors.take("input.password", validate::password(reg.password.expose_secret()));
@@ -82,8 +92,10 @@ pub async fn register(db: &DatabaseConnection, tokens: &TokenService, reg: Regis
         default_account_id: Some(main.id),
         ..user
     };
-    let session = start_session(tokens, &txn, user).await?;
+    let session = start_session(tokens, &txn, user, device).await?;
+    verification::queue_verification(&txn, outbox, &session.user).await?;
     txn.commit().await?;
+    outbox.notify();
     tracing::info!(user_id = %session.user.id, "account registered");
     Ok(session)
 }
@@ -91,6 +103,7 @@ pub async fn register(db: &DatabaseConnection, tokens: &TokenService, reg: Regis
 pub async fn login(
     db: &DatabaseConnection,
     tokens: &TokenService,
+    device: &Device,
     email: &str,
     password: SecretString,
 ) -> AppResult<Session> {
@@ -101,24 +114,47 @@ pub async fn login(
         return Err(BAD_CREDENTIALS);
     }
     let user = user.ok_or(BAD_CREDENTIALS)?;
+    if user.disabled_at.is_some() {
+        return Err(DISABLED);
+    }
     let txn = db.begin().await?;
-    let session = start_session(tokens, &txn, user).await?;
+    let session = start_session(tokens, &txn, user, device).await?;
     txn.commit().await?;
     Ok(session)
 }
 
-pub async fn refresh(db: &DatabaseConnection, tokens: &TokenService, presented: &str) -> AppResult<Session> {
-    let (user_id, refresh_token) = refresh_tokens::rotate(db, presented, tokens.refresh_ttl()).await?;
-    let user = Users::find_by_id(user_id)
+pub async fn refresh(
+    db: &DatabaseConnection,
+    tokens: &TokenService,
+    device: &Device,
+    presented: &str,
+) -> AppResult<Session> {
+    let rotated = refresh_tokens::rotate(db, presented, tokens.refresh_ttl(), device).await?;
+    let user = Users::find_by_id(rotated.user_id)
         .one(db)
         .await?
         .ok_or(AppError::Unauthenticated("Invalid or expired refresh token"))?;
+    if user.disabled_at.is_some() {
+        refresh_tokens::revoke_all(db, user.id).await?;
+        return Err(DISABLED);
+    }
+    touch(db, user.id).await?;
     Ok(Session {
-        access_token: tokens.issue(&user)?,
-        refresh_token,
+        access_token: tokens.issue(&user, rotated.family_id)?,
+        refresh_token: rotated.token,
         expires_in: tokens.access_ttl_secs(),
         user,
     })
+}
+
+/// Records activity (a sign-in or refresh) for the admin's "active in 30 days".
+async fn touch(db: &impl sea_orm::ConnectionTrait, user_id: Uuid) -> AppResult<()> {
+    Users::update_many()
+        .col_expr(users::Column::LastActiveAt, sea_orm::sea_query::Expr::value(db::now()))
+        .filter(users::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Ends the session the refresh token belongs to, or every session of its user. Holding the
@@ -174,14 +210,18 @@ pub async fn change_password(
     Ok(())
 }
 
-async fn start_session(
+/// A new session (refresh-token family) for `user` on `device`.
+pub async fn start_session(
     tokens: &TokenService,
     txn: &impl sea_orm::ConnectionTrait,
     user: users::Model,
+    device: &Device,
 ) -> AppResult<Session> {
-    let refresh_token = refresh_tokens::issue(txn, user.id, Uuid::now_v7(), tokens.refresh_ttl()).await?;
+    let session_id = Uuid::now_v7();
+    let refresh_token = refresh_tokens::issue(txn, user.id, session_id, tokens.refresh_ttl(), device).await?;
+    touch(txn, user.id).await?;
     Ok(Session {
-        access_token: tokens.issue(&user)?,
+        access_token: tokens.issue(&user, session_id)?,
         refresh_token,
         expires_in: tokens.access_ttl_secs(),
         user,

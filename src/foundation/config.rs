@@ -45,6 +45,23 @@ pub struct Config {
     /// without one, any document runs and clients may persist theirs (APQ).
     pub trusted_documents: Option<std::path::PathBuf>,
     pub jobs: JobsConfig,
+    pub mail: MailConfig,
+}
+
+/// Outgoing mail.
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    /// An SMTP server in lettre's URL syntax (`smtp://user:pass@host:587?tls=required`,
+    /// `smtps://host`); without one, mail is written to `outbox_dir` as .eml files.
+    pub smtp_url: Option<SecretString>,
+    /// The sender, "Name <address>".
+    pub from: String,
+    pub outbox_dir: std::path::PathBuf,
+    /// Where the links in mail point: the app that calls `verifyEmail` and `resetPassword`.
+    pub app_url: String,
+    /// How often the job runner looks for mail that is due (a retry, or mail queued by an
+    /// instance that does not run jobs); mail queued here is sent at once.
+    pub poll_interval: Duration,
 }
 
 /// The background job runner.
@@ -105,6 +122,8 @@ pub struct Quotas {
     pub auth_per_ip: u32,
     pub auth_per_account: u32,
     pub per_user: u32,
+    /// Mail a person can cause to one address (verification, address change, reset).
+    pub mail_per_account: u32,
 }
 
 impl Default for Quotas {
@@ -113,6 +132,7 @@ impl Default for Quotas {
             auth_per_ip: 20,
             auth_per_account: 5,
             per_user: 600,
+            mail_per_account: 3,
         }
     }
 }
@@ -250,6 +270,9 @@ impl Config {
                 per_user: count(&get, "RATE_LIMIT_PER_USER", 600, 1..=1_000_000)?
                     .try_into()
                     .unwrap_or(u32::MAX),
+                mail_per_account: count(&get, "RATE_LIMIT_MAIL_PER_ACCOUNT", 3, 1..=100_000)?
+                    .try_into()
+                    .unwrap_or(u32::MAX),
             },
             redis_prefix: get("REDIS_PREFIX").unwrap_or_else(|| "smartsave".into()),
             trust_proxy_headers: flag(&get, "TRUST_PROXY_HEADERS", false)?,
@@ -271,12 +294,47 @@ impl Config {
                     Duration::from_millis(10),
                 )?,
             },
+            mail: mail(&get, production)?,
         })
     }
 
     pub fn is_production(&self) -> bool {
         self.env == AppEnv::Production
     }
+}
+
+fn mail(get: &impl Fn(&str) -> Option<String>, production: bool) -> Result<MailConfig, ConfigError> {
+    let smtp_url = get("SMTP_URL");
+    let outbox_dir = get("MAIL_OUTBOX_DIR");
+    // A production server without SMTP would quietly write its users' mail to disk.
+    if production && smtp_url.is_none() && outbox_dir.is_none() {
+        return Err(ConfigError::MissingInProduction("SMTP_URL (or MAIL_OUTBOX_DIR)"));
+    }
+    let from = get("MAIL_FROM").unwrap_or_else(|| "SmartSave <no-reply@localhost>".into());
+    if from.parse::<lettre::message::Mailbox>().is_err() {
+        return Err(invalid(
+            "MAIL_FROM",
+            format!("expected \"Name <address>\" or an address, got {from:?}"),
+        ));
+    }
+    let app_url = get("APP_URL")
+        .unwrap_or_else(|| "http://localhost:5173".into())
+        .trim_end_matches('/')
+        .to_owned();
+    if !(app_url.starts_with("http://") || app_url.starts_with("https://")) {
+        return Err(invalid("APP_URL", format!("expected an http(s) URL, got {app_url:?}")));
+    }
+    Ok(MailConfig {
+        smtp_url: smtp_url.map(Into::into),
+        from,
+        outbox_dir: outbox_dir.unwrap_or_else(|| "mail-outbox".into()).into(),
+        app_url,
+        poll_interval: at_least(
+            "MAIL_POLL_INTERVAL",
+            duration(get, "MAIL_POLL_INTERVAL", Duration::from_secs(30))?,
+            Duration::from_millis(100),
+        )?,
+    })
 }
 
 fn invalid(name: &'static str, reason: String) -> ConfigError {
@@ -408,13 +466,45 @@ mod tests {
     }
 
     #[test]
+    fn production_requires_somewhere_to_send_mail() {
+        let secret = ("JWT_SECRET", "0123456789abcdef0123456789abcdef");
+        let err = config(&[("APP_ENV", "production"), secret]).expect_err("must fail");
+        assert!(err.to_string().starts_with("SMTP_URL"), "{err}");
+        let smtp = config(&[
+            ("APP_ENV", "production"),
+            secret,
+            ("SMTP_URL", "smtp://mail:587?tls=required"),
+        ]);
+        assert!(smtp.expect("valid").mail.smtp_url.is_some());
+        let files = config(&[
+            ("APP_ENV", "production"),
+            secret,
+            ("MAIL_OUTBOX_DIR", "/var/mail/smartsave"),
+        ]);
+        assert_eq!(
+            files.expect("valid").mail.outbox_dir.display().to_string(),
+            "/var/mail/smartsave"
+        );
+        let dev = config(&[]).expect("valid");
+        assert_eq!(
+            dev.mail.outbox_dir.display().to_string(),
+            "mail-outbox",
+            "development writes files"
+        );
+        let bad_from = config(&[("MAIL_FROM", "not an address")]).expect_err("must fail");
+        assert!(bad_from.to_string().starts_with("MAIL_FROM is invalid"), "{bad_from}");
+    }
+
+    #[test]
     fn production_turns_off_introspection_graphiql_and_suggestions_unless_enabled() {
         let secret = ("JWT_SECRET", "0123456789abcdef0123456789abcdef");
-        let prod = config(&[("APP_ENV", "production"), secret]).expect("valid");
+        let smtp = ("SMTP_URL", "smtp://mail:587?tls=required");
+        let prod = config(&[("APP_ENV", "production"), secret, smtp]).expect("valid");
         assert!(!prod.introspection && !prod.graphiql && !prod.suggestions);
         let opened = config(&[
             ("APP_ENV", "production"),
             secret,
+            smtp,
             ("GRAPHQL_INTROSPECTION", "true"),
             ("GRAPHIQL_ENABLED", "1"),
         ])

@@ -13,6 +13,8 @@ pub struct AuthUser {
     pub role: Role,
     /// When the access token expires (seconds since the epoch); ends long-lived subscriptions.
     pub expires_at: i64,
+    /// The session (refresh-token family) the access token belongs to.
+    pub session_id: Option<Uuid>,
 }
 
 /// What the request's `Authorization` header said.
@@ -38,3 +40,24 @@ impl RequestAuth {
 /// The client's address, for per-address rate limits.
 #[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub Option<std::net::IpAddr>);
+
+/// The client's `User-Agent` header, for the sessions list.
+#[derive(Debug, Clone, Default)]
+pub struct UserAgent(pub Option<String>);
+
+/// Where a session was started or refreshed from, as the sessions list shows it.
+#[derive(Debug, Clone, Default)]
+pub struct Device {
+    /// Cut to 256 characters.
+    pub user_agent: Option<String>,
+    pub address: Option<String>,
+}
+
+impl Device {
+    pub fn new(user_agent: Option<&str>, address: Option<std::net::IpAddr>) -> Device {
+        Device {
+            user_agent: user_agent.map(|ua| ua.chars().take(256).collect()),
+            address: address.map(|ip| ip.to_string()),
+        }
+    }
+}

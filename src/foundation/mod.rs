@@ -12,6 +12,7 @@ pub mod fx;
 pub mod identity;
 pub mod ids;
 pub mod ledger;
+pub mod mail;
 pub mod metrics;
 pub mod money;
 pub mod ownership;

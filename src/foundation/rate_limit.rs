@@ -26,6 +26,9 @@ pub enum Rule {
     AuthPerAccount,
     /// Every GraphQL operation of one signed-in user.
     PerUser,
+    /// Mail one address or account can be sent on request (verification, address change,
+    /// password reset).
+    MailPerAccount,
 }
 
 impl Rule {
@@ -34,6 +37,7 @@ impl Rule {
             Rule::AuthPerIp => "auth-ip",
             Rule::AuthPerAccount => "auth-account",
             Rule::PerUser => "user",
+            Rule::MailPerAccount => "mail",
         }
     }
 }
@@ -44,6 +48,7 @@ impl Quotas {
             Rule::AuthPerIp => self.auth_per_ip,
             Rule::AuthPerAccount => self.auth_per_account,
             Rule::PerUser => self.per_user,
+            Rule::MailPerAccount => self.mail_per_account,
         }
     }
 }
@@ -52,7 +57,7 @@ const WINDOW: Duration = Duration::from_secs(60);
 
 enum Backend {
     Memory {
-        limiters: Box<[DefaultKeyedRateLimiter<String>; 3]>,
+        limiters: Box<[DefaultKeyedRateLimiter<String>; 4]>,
         checks: AtomicU64,
     },
     Redis {
@@ -100,6 +105,7 @@ impl RateLimiter {
             limiter(quotas.auth_per_ip),
             limiter(quotas.auth_per_account),
             limiter(quotas.per_user),
+            limiter(quotas.mail_per_account),
         ];
         RateLimiter {
             backend: Backend::Memory {
@@ -182,6 +188,7 @@ mod tests {
             auth_per_ip: 2,
             auth_per_account: 1,
             per_user: 3,
+            mail_per_account: 1,
         });
         assert!(limiter.check(Rule::AuthPerAccount, "a@example.com").await.is_ok());
         let err = limiter

@@ -74,6 +74,10 @@ pub struct User {
     pub id: ID,
     /// Login email, lower-cased.
     email: String,
+    /// Whether `email` was confirmed through the link mailed to it (`verifyEmail`).
+    email_verified: bool,
+    /// Whether sign-in needs a two-factor code (`enableTwoFactor`, `confirmTwoFactor`).
+    two_factor_enabled: bool,
     /// Given name.
     first_name: Option<String>,
     /// Family name.
@@ -97,6 +101,8 @@ impl From<rows::Model> for User {
         User {
             id: ID(m.id.to_string()),
             email: m.email,
+            email_verified: m.email_verified_at.is_some(),
+            two_factor_enabled: m.two_factor_enabled_at.is_some(),
             first_name: m.first_name,
             last_name: m.last_name,
             role: match m.role {

@@ -44,6 +44,12 @@ pub async fn get(db: &DatabaseConnection, user_id: Uuid) -> AppResult<users::Mod
     ownership::account(db, user_id).await
 }
 
+/// Whether an account uses `email` (already normalised).
+pub async fn email_taken(db: &DatabaseConnection, email: &str) -> AppResult<bool> {
+    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
+    Ok(Users::find().filter(users::Column::Email.eq(email)).count(db).await? > 0)
+}
+
 pub async fn update_profile(db: &DatabaseConnection, user_id: Uuid, patch: ProfilePatch) -> AppResult<users::Model> {
     let mut user = get(db, user_id).await?.into_active_model();
     let mut errors = FieldErrors::default();

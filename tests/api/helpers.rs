@@ -242,6 +242,13 @@ pub fn error_fields(body: &Value) -> Vec<String> {
         .collect()
 }
 
+static TEST_OUTBOX: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    std::env::temp_dir()
+        .join("smartsave-test-mail-outbox")
+        .display()
+        .to_string()
+});
+
 pub fn test_config(vars: &[(&str, &str)]) -> Config {
     let defaults = [
         ("BIND_ADDR", "127.0.0.1:0"),
@@ -250,6 +257,8 @@ pub fn test_config(vars: &[(&str, &str)]) -> Config {
         ("APP_ENV", "development"),
         // Only the tests of background jobs run them (`TestApp::spawn_with_jobs`).
         ("JOBS_ENABLED", "false"),
+        // Mail of tests that run jobs without an SMTP sink goes here, not into the checkout.
+        ("MAIL_OUTBOX_DIR", TEST_OUTBOX.as_str()),
     ];
     Config::from_lookup(|key| {
         vars.iter()

@@ -21,7 +21,7 @@ use crate::{
     },
     auth::bearer,
     foundation::{
-        identity::{ClientIp, RequestAuth},
+        identity::{ClientIp, RequestAuth, UserAgent},
         metrics,
         rate_limit::Rule,
     },
@@ -59,7 +59,13 @@ pub(super) async fn run(http: &ApiState, headers: &HeaderMap, client: ClientIp, 
     let mut request = Request::new(query)
         .variables(Variables::from_json(Json::Object(variables)))
         .data(auth)
-        .data(client);
+        .data(client)
+        .data(UserAgent(
+            headers
+                .get(axum::http::header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+        ));
     if let Some(loaders) = loaders {
         request = request.data(loaders);
     }

@@ -14,6 +14,10 @@ pub struct Model {
     pub used_at: Option<DateTimeUtc>,
     pub revoked_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
+    /// The client's `User-Agent` when this token was issued (cut to 256 characters).
+    pub user_agent: Option<String>,
+    /// The client's address when this token was issued.
+    pub client_address: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -43,6 +43,19 @@ pub struct Model {
     /// Where transactions go when no account is named; one of the user's accounts, or none.
     pub default_account_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
+    /// When the current address was proven by a link sent to it; None until then.
+    pub email_verified_at: Option<DateTimeUtc>,
+    /// Set by an admin: no sign-in, and every token stops working at once.
+    pub disabled_at: Option<DateTimeUtc>,
+    /// The last sign-in or token refresh.
+    pub last_active_at: Option<DateTimeUtc>,
+    /// Base32 TOTP secret, set once two-factor sign-in is confirmed.
+    pub two_factor_secret: Option<String>,
+    /// A secret handed out by `enableTwoFactor`, not yet confirmed with a code.
+    pub two_factor_pending_secret: Option<String>,
+    pub two_factor_enabled_at: Option<DateTimeUtc>,
+    /// The 30-second step of the last code accepted: a code works once within its window.
+    pub two_factor_last_step: Option<i64>,
     pub updated_at: DateTimeUtc,
 }
 

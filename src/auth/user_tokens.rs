@@ -1,0 +1,102 @@
+//! Single-use tokens sent by mail: verify an address, change to a new one, reset a password.
+//! 256 random bits, stored as SHA-256, spent by a conditional update so that of two uses at
+//! once only one succeeds.
+
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, sea_query::Expr};
+use uuid::Uuid;
+
+use crate::auth::secret;
+use crate::foundation::entities::user_tokens::{self, Column, Entity as UserTokens, Purpose};
+use crate::foundation::{
+    db,
+    error::{AppError, AppResult},
+};
+
+/// The same answer for an unknown, used, expired or wrong-purpose token.
+pub fn invalid() -> AppError {
+    AppError::invalid("token", "is invalid, already used or expired")
+}
+
+/// Issues a token for `purpose` proving `email`, valid for `ttl`; returns its plaintext.
+pub async fn issue(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    purpose: Purpose,
+    email: &str,
+    ttl: chrono::Duration,
+) -> AppResult<String> {
+    let token = secret::generate()?;
+    let now = db::now();
+    user_tokens::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        purpose: Set(purpose),
+        token_hash: Set(secret::hash(&token)),
+        email: Set(email.to_owned()),
+        expires_at: Set(now + ttl),
+        used_at: Set(None),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(token)
+}
+
+/// Spends `presented` if it is a live token of one of `purposes`.
+pub async fn redeem(db: &impl ConnectionTrait, purposes: &[Purpose], presented: &str) -> AppResult<user_tokens::Model> {
+    let row = UserTokens::find()
+        .filter(Column::TokenHash.eq(secret::hash(presented.trim())))
+        .one(db)
+        .await?
+        .filter(|row| purposes.contains(&row.purpose) && row.used_at.is_none() && row.expires_at > Utc::now())
+        .ok_or_else(invalid)?;
+    let spent = UserTokens::update_many()
+        .col_expr(Column::UsedAt, Expr::value(db::now()))
+        .filter(Column::Id.eq(row.id))
+        .filter(Column::UsedAt.is_null())
+        .exec(db)
+        .await?;
+    if spent.rows_affected != 1 {
+        return Err(invalid());
+    }
+    Ok(row)
+}
+
+/// The account a presented token (live or not) was issued to, without spending it.
+pub async fn owner(
+    db: &impl ConnectionTrait,
+    presented: &str,
+) -> AppResult<Option<crate::foundation::entities::users::Model>> {
+    let Some(row) = UserTokens::find()
+        .filter(Column::TokenHash.eq(secret::hash(presented.trim())))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(crate::foundation::entities::users::Entity::find_by_id(row.user_id)
+        .one(db)
+        .await?)
+}
+
+/// Spends every live token of `purpose` of a user (a newer one, or the change, made them moot).
+pub async fn spend_all(db: &impl ConnectionTrait, user_id: Uuid, purpose: Purpose) -> AppResult<()> {
+    UserTokens::update_many()
+        .col_expr(Column::UsedAt, Expr::value(db::now()))
+        .filter(Column::UserId.eq(user_id))
+        .filter(Column::Purpose.eq(purpose))
+        .filter(Column::UsedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Deletes tokens that expired more than a day ago (the daily clean-up).
+pub async fn delete_expired(db: &impl ConnectionTrait) -> AppResult<u64> {
+    let deleted = UserTokens::delete_many()
+        .filter(Column::ExpiresAt.lt(Utc::now() - chrono::Duration::days(1)))
+        .exec(db)
+        .await?;
+    Ok(deleted.rows_affected)
+}
