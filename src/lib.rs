@@ -7,7 +7,7 @@
 //!    `graphql` (the GraphQL building blocks every domain uses);
 //! 2. domains, each using only those listed before it: `rates`, `accounts`, `users`, `auth`,
 //!    `events`, `achievements`, `budgets`, `schedules`, `transactions`, `goals`, `reports`,
-//!    `dashboard`, `interchange`;
+//!    `dashboard`, `interchange`, `admin`;
 //! 3. the API surface: `api` (schema roots, GraphQL over HTTP and WebSocket, GraphiQL,
 //!    hardening, rate limits and idempotency at the edge);
 //! 4. the application: `app` (wiring, start-up, shutdown) and `main.rs`.
@@ -17,6 +17,7 @@ pub mod graphql;
 
 pub mod accounts;
 pub mod achievements;
+pub mod admin;
 pub mod auth;
 pub mod budgets;
 pub mod dashboard;

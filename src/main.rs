@@ -1,4 +1,5 @@
-//! `smartsave` command line: serve (default), migrate, schema, healthcheck.
+//! `smartsave` command line: serve (default), migrate, schema, healthcheck, create-admin,
+//! seed-bench.
 
 use std::{net::SocketAddr, process::ExitCode, time::Duration};
 
@@ -25,7 +26,7 @@ struct Cli {
     command: Option<Command>,
 }
 
-#[derive(Subcommand, Clone, Copy)]
+#[derive(Subcommand, Clone)]
 enum Command {
     /// Run the HTTP server (the default): GraphQL at /graphql, health at /health.
     Serve,
@@ -41,6 +42,11 @@ enum Command {
         /// How many users.
         #[arg(long, default_value_t = 1000)]
         users: usize,
+    },
+    /// Give the admin role to the account registered with EMAIL (it signs in anew to use it).
+    CreateAdmin {
+        /// The account's email address.
+        email: String,
     },
 }
 
@@ -75,6 +81,7 @@ async fn run(command: Command, config: Config) -> ExitCode {
     let result = match command {
         Command::Migrate => migrate(&config).await,
         Command::SeedBench { users } => seed_bench(&config, users).await,
+        Command::CreateAdmin { email } => create_admin(&config, &email).await,
         _ => serve(config).await,
     };
     match result {
@@ -103,6 +110,23 @@ async fn migrate(config: &Config) -> Result<(), String> {
         .await
         .map_err(|e| format!("migration failed: {e}"))?;
     tracing::info!("migrations applied");
+    Ok(())
+}
+
+async fn create_admin(config: &Config, email: &str) -> Result<(), String> {
+    let connection = db::connect(config).await.map_err(|e| format!("database: {e}"))?;
+    db::migrate(&connection)
+        .await
+        .map_err(|e| format!("migration failed: {e}"))?;
+    let user = smartsave::admin::service::promote(&connection, email)
+        .await
+        .map_err(|e| match e {
+            smartsave::AppError::NotFound(_) => format!("no account uses {email}"),
+            smartsave::AppError::BadUserInput(_) => format!("{email:?} is not an email address"),
+            other => other.to_string(),
+        })?;
+    tracing::info!(user_id = %user.id, "admin role given");
+    println!("{} is now an admin", user.email);
     Ok(())
 }
 

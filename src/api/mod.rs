@@ -21,7 +21,7 @@ use axum::{Router, extract::DefaultBodyLimit, extract::FromRef, routing::get};
 use sea_orm::DatabaseConnection;
 
 use crate::{
-    auth::TokenService,
+    auth::{TokenService, liveness::Liveness},
     events::EventBus,
     foundation::{
         config::Config,
@@ -40,6 +40,8 @@ pub struct ApiState {
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
     pub tokens: Arc<TokenService>,
+    /// Whether a token's account and session still stand.
+    pub liveness: Arc<Liveness>,
     pub limiter: Arc<RateLimiter>,
     pub events: EventBus,
     pub schema: AppSchema,
@@ -58,6 +60,7 @@ impl ApiState {
         events: EventBus,
         documents: persisted::Documents,
         mail_queued: MailQueued,
+        liveness: Arc<Liveness>,
     ) -> Self {
         let tokens = Arc::new(TokenService::new(
             &config.jwt_secret,
@@ -69,6 +72,7 @@ impl ApiState {
             db: db.clone(),
             config: Arc::clone(&config),
             tokens: Arc::clone(&tokens),
+            liveness: Arc::clone(&liveness),
             limiter: Arc::clone(&limiter),
             events: events.clone(),
             outbox: Outbox::new(&config.mail, mail_queued),
@@ -80,6 +84,7 @@ impl ApiState {
             db,
             config,
             tokens,
+            liveness,
             limiter,
             events,
         }
@@ -97,6 +102,12 @@ impl FromRef<ApiState> for DatabaseConnection {
 impl FromRef<ApiState> for Arc<TokenService> {
     fn from_ref(state: &ApiState) -> Self {
         Arc::clone(&state.tokens)
+    }
+}
+
+impl FromRef<ApiState> for Arc<Liveness> {
+    fn from_ref(state: &ApiState) -> Self {
+        Arc::clone(&state.liveness)
     }
 }
 

@@ -18,8 +18,13 @@ use sea_orm::DatabaseConnection;
 use crate::{
     accounts::graphql::{AccountsMutation, AccountsQuery},
     achievements::graphql::{AchievementsQuery, AchievementsSubscription},
+    admin::graphql::{AdminMutation, AdminQuery},
     api::node::NodeQuery,
-    auth::{TokenService, graphql::AuthMutation},
+    auth::{
+        TokenService,
+        graphql::{AuthMutation, SessionsMutation, SessionsQuery, TwoFactorMutation},
+        liveness::Liveness,
+    },
     budgets::graphql::{BudgetsMutation, BudgetsQuery, BudgetsSubscription},
     dashboard::graphql::DashboardQuery,
     events::EventBus,
@@ -38,6 +43,7 @@ use crate::{
 #[graphql(name = "Query")]
 pub struct QueryRoot(
     UsersQuery,
+    SessionsQuery,
     AccountsQuery,
     RatesQuery,
     BudgetsQuery,
@@ -51,6 +57,7 @@ pub struct QueryRoot(
     NetWorthQuery,
     ForecastQuery,
     InterchangeQuery,
+    AdminQuery,
     NodeQuery,
 );
 
@@ -59,6 +66,8 @@ pub struct QueryRoot(
 #[graphql(name = "Mutation")]
 pub struct MutationRoot(
     AuthMutation,
+    SessionsMutation,
+    TwoFactorMutation,
     UsersMutation,
     AccountsMutation,
     RatesMutation,
@@ -69,6 +78,7 @@ pub struct MutationRoot(
     SuggestionsMutation,
     GoalsMutation,
     InterchangeMutation,
+    AdminMutation,
 );
 
 /// Live events for the signed-in user, over WebSocket at /graphql/ws (graphql-transport-ws;
@@ -91,6 +101,7 @@ pub struct Services {
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
     pub tokens: Arc<TokenService>,
+    pub liveness: Arc<Liveness>,
     pub limiter: Arc<RateLimiter>,
     pub events: EventBus,
     pub outbox: Outbox,
@@ -140,6 +151,7 @@ fn with_services(schema: SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot
         .data(services.db.clone())
         .data(Arc::clone(&services.config))
         .data(Arc::clone(&services.tokens))
+        .data(Arc::clone(&services.liveness))
         .data(Arc::clone(&services.limiter))
         .data(services.events.clone())
         .data(services.outbox.clone())

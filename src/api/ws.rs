@@ -31,7 +31,7 @@ use serde_json::Value as Json;
 
 use crate::{
     api::{ApiState, AppSchema, int_range, limits, persisted::Documents},
-    auth::bearer::bearer_token,
+    auth::bearer::{self, bearer_token},
     foundation::{config::GraphqlLimits, identity::RequestAuth},
     graphql::loaders::Loaders,
 };
@@ -96,7 +96,7 @@ fn authenticate(app: &ApiState, payload: &Json) -> async_graphql::Result<Data> {
     let Some(token) = token else {
         return Err("UNAUTHENTICATED: connection_init must carry the access token".into());
     };
-    let Some(user) = app.tokens.verify(token) else {
+    let Some(user) = bearer::verify(token, &app.tokens, &app.liveness) else {
         return Err("UNAUTHENTICATED: invalid or expired access token".into());
     };
     let mut data = Data::default();

@@ -13,6 +13,7 @@ use tokio::net::TcpListener;
 
 use crate::{
     api::{self, ApiState},
+    auth::liveness::Liveness,
     events::EventBus,
     foundation::{config::Config, db, mail::MailQueued, metrics, rate_limit::RateLimiter},
     users::password,
@@ -69,9 +70,20 @@ impl Application {
         let documents = api::persisted::Documents::from_config(&config).await?;
         let mail_queued = MailQueued::default();
         let jobs = jobs::Jobs::start(&db, &events, &mail_queued, &config).await?;
+        let liveness = Liveness::load(db.clone(), config.access_token_ttl).await;
+        // Stops by itself once the router (and with it the last reference) is dropped.
+        liveness.keep_in_sync(config.session_sync_interval);
         Ok(Application {
             listener,
-            router: api::router(ApiState::new(db, config, limiter, events, documents, mail_queued)),
+            router: api::router(ApiState::new(
+                db,
+                config,
+                limiter,
+                events,
+                documents,
+                mail_queued,
+                liveness,
+            )),
             shutdown_timeout,
             jobs,
         })

@@ -7,10 +7,13 @@
 pub mod bearer;
 pub mod graphql;
 pub mod jwt;
+pub mod liveness;
 pub mod recovery;
 pub mod refresh_tokens;
 pub mod secret;
 pub mod service;
+pub mod sessions;
+pub mod two_factor;
 pub mod user_tokens;
 pub mod verification;
 

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::foundation::entities::users::{self, Entity as Users, RiskTolerance, Role};
 use crate::{
     accounts,
-    auth::{TokenService, refresh_tokens, verification},
+    auth::{TokenService, refresh_tokens, two_factor, verification},
     foundation::{
         db,
         error::{AppError, AppResult, FieldErrors},
@@ -100,12 +100,15 @@ pub async fn register(
     Ok(session)
 }
 
+/// Signs in with the password and, when two-factor sign-in is on, `otp`: a current code or
+/// a recovery code. Without one that is TWO_FACTOR_REQUIRED; a wrong one UNAUTHENTICATED.
 pub async fn login(
     db: &DatabaseConnection,
     tokens: &TokenService,
     device: &Device,
     email: &str,
     password: SecretString,
+    otp: Option<&str>,
 ) -> AppResult<Session> {
     let email = email.trim().to_lowercase();
     let user = Users::find().filter(users::Column::Email.eq(email)).one(db).await?;
@@ -118,6 +121,14 @@ pub async fn login(
         return Err(DISABLED);
     }
     let txn = db.begin().await?;
+    if user.two_factor_enabled_at.is_some() {
+        let Some(otp) = otp else {
+            return Err(AppError::TwoFactorRequired);
+        };
+        if !two_factor::spend_code(&txn, &user, otp).await? {
+            return Err(AppError::Unauthenticated("Invalid or already used two-factor code"));
+        }
+    }
     let session = start_session(tokens, &txn, user, device).await?;
     txn.commit().await?;
     Ok(session)

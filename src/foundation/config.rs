@@ -22,6 +22,9 @@ pub struct Config {
     pub jwt_secret_generated: bool,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
+    /// How often an instance reloads disabled accounts and revoked sessions (revocations on
+    /// the instance itself apply at once).
+    pub session_sync_interval: Duration,
     pub cors_allowed_origins: Vec<String>,
     pub redis_url: Option<SecretString>,
     pub database_max_connections: u32,
@@ -253,6 +256,11 @@ impl Config {
             jwt_secret_generated,
             access_token_ttl,
             refresh_token_ttl,
+            session_sync_interval: at_least(
+                "SESSION_SYNC_INTERVAL",
+                duration(&get, "SESSION_SYNC_INTERVAL", Duration::from_secs(2))?,
+                Duration::from_millis(100),
+            )?,
             cors_allowed_origins,
             redis_url: get("REDIS_URL").map(Into::into),
             database_max_connections,

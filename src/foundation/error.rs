@@ -15,6 +15,9 @@ pub struct FieldError {
 pub enum AppError {
     #[error("{0}")]
     Unauthenticated(&'static str),
+    /// The password was right; sign-in needs the account's two-factor code (`otp`) too.
+    #[error("A two-factor code is required")]
+    TwoFactorRequired,
     #[error("not allowed")]
     Forbidden,
     #[error("{0} not found")]
@@ -37,6 +40,7 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::Unauthenticated(_) => "UNAUTHENTICATED",
+            AppError::TwoFactorRequired => "TWO_FACTOR_REQUIRED",
             AppError::Forbidden => "FORBIDDEN",
             AppError::NotFound(_) => "NOT_FOUND",
             AppError::BadUserInput(_) => "BAD_USER_INPUT",

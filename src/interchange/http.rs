@@ -17,7 +17,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::foundation::entities::transactions::{Cleared, TransactionType};
 use crate::{
-    auth::{TokenService, bearer},
+    auth::{TokenService, bearer, liveness::Liveness},
     foundation::{
         error::{AppError, FieldErrors},
         identity::RequestAuth,
@@ -104,10 +104,11 @@ impl FilterParams {
 pub async fn transactions_csv(
     State(db): State<DatabaseConnection>,
     State(tokens): State<Arc<TokenService>>,
+    State(liveness): State<Arc<Liveness>>,
     headers: HeaderMap,
     params: Result<Query<FilterParams>, QueryRejection>,
 ) -> Response {
-    let user_id = match bearer::caller(&headers, &tokens) {
+    let user_id = match bearer::caller(&headers, &tokens, &liveness) {
         RequestAuth::User(user) => user.id,
         RequestAuth::Anonymous => {
             return error(

@@ -24,6 +24,15 @@ pub enum RiskTolerance {
     High,
 }
 
+impl From<rows::Role> for Role {
+    fn from(r: rows::Role) -> Self {
+        match r {
+            rows::Role::User => Role::User,
+            rows::Role::Admin => Role::Admin,
+        }
+    }
+}
+
 impl From<rows::RiskTolerance> for RiskTolerance {
     fn from(r: rows::RiskTolerance) -> Self {
         match r {
@@ -105,10 +114,7 @@ impl From<rows::Model> for User {
             two_factor_enabled: m.two_factor_enabled_at.is_some(),
             first_name: m.first_name,
             last_name: m.last_name,
-            role: match m.role {
-                rows::Role::User => Role::User,
-                rows::Role::Admin => Role::Admin,
-            },
+            role: m.role.into(),
             preferences: Preferences {
                 currency: m.currency,
                 language: m.language,

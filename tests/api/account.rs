@@ -6,7 +6,7 @@ use serde_json::json;
 use smartsave::foundation::entities::{
     achievements, budget_categories, budgets,
     budgets::BudgetPeriod,
-    exchange_rates, goal_contributions, goal_milestones, idempotency_keys, savings_goals,
+    exchange_rates, goal_contributions, goal_milestones, idempotency_keys, recovery_codes, savings_goals,
     savings_goals::GoalStatus,
     schedule_occurrences::{self, OccurrenceStatus},
     schedules::{self, WeekendRule},
@@ -257,6 +257,18 @@ async fn own_one_of_everything(app: &TestApp, user_id: Uuid) {
     .insert(&app.db)
     .await
     .expect("achievement");
+    // Registration already left a verification token and its mail; recovery codes come only
+    // with two-factor sign-in.
+    recovery_codes::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        code_hash: Set("0".repeat(64)),
+        used_at: Set(None),
+        created_at: Set(now),
+    }
+    .insert(&app.db)
+    .await
+    .expect("recovery code");
 }
 
 async fn rows_per_table(app: &TestApp, user_id: &str) -> Vec<i64> {

@@ -5,7 +5,7 @@ use std::{collections::BTreeSet, fs, path::Path};
 
 /// Bottom to top: the foundation, the domains in their order, the API surface, the
 /// application. Keep in step with ARCHITECTURE.md and `src/lib.rs`.
-const LAYERS: [&str; 17] = [
+const LAYERS: [&str; 18] = [
     "foundation",
     "graphql",
     "rates",
@@ -21,6 +21,7 @@ const LAYERS: [&str; 17] = [
     "reports",
     "dashboard",
     "interchange",
+    "admin",
     "api",
     "app",
 ];

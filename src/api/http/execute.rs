@@ -42,7 +42,7 @@ pub(super) async fn run(http: &ApiState, headers: &HeaderMap, client: ClientIp, 
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    let auth = bearer::caller(headers, &http.tokens);
+    let auth = bearer::caller(headers, &http.tokens, &http.liveness);
     let invalid_token = matches!(auth, RequestAuth::Invalid);
     if let RequestAuth::User(user) = &auth
         && let Err(err) = http.limiter.check(Rule::PerUser, &user.id.to_string()).await

@@ -46,7 +46,7 @@ pub(super) async fn execute_once(
         );
     };
     // Only a signed-in caller's mutations are remembered; anything else runs as usual.
-    let RequestAuth::User(user) = bearer::caller(headers, &http.tokens) else {
+    let RequestAuth::User(user) = bearer::caller(headers, &http.tokens, &http.liveness) else {
         return respond_with(format, run(http, headers, client, prepared).await);
     };
     if !prepared.is_mutation_or_subscription() {

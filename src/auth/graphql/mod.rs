@@ -1,6 +1,12 @@
 //! Auth mutations: register, login, refreshToken, logout, changePassword, and the address
 //! mutations: verifyEmail, resendVerification, changeEmail.
 
+mod sessions;
+mod two_factor;
+
+pub use sessions::{SessionsMutation, SessionsQuery};
+pub use two_factor::TwoFactorMutation;
+
 use async_graphql::{Context, InputObject, Object, Result, ResultExt, SimpleObject};
 
 use std::sync::Arc;
@@ -8,7 +14,7 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::{
-    auth::{TokenService, recovery, service, verification},
+    auth::{TokenService, liveness::Liveness, recovery, service, verification},
     foundation::{
         error::AppResult,
         identity::{ClientIp, Device, RequestAuth, UserAgent},
@@ -70,6 +76,8 @@ pub struct LoginInput {
     email: String,
     /// The account's password.
     password: String,
+    /// With two-factor sign-in on: the authenticator app's current code, or a recovery code.
+    otp: Option<String>,
 }
 
 /// A password change; signs out every session.
@@ -151,11 +159,13 @@ impl AuthMutation {
             .extend()
     }
 
-    /// Signs in with email and password. Wrong credentials are UNAUTHENTICATED.
+    /// Signs in with email and password (and `otp` when two-factor sign-in is on). Wrong
+    /// credentials are UNAUTHENTICATED; a missing two-factor code is TWO_FACTOR_REQUIRED.
     async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> Result<AuthPayload> {
         throttle(ctx, Some(&input.email)).await.extend()?;
         let (db, tokens) = sessions(ctx).extend()?;
-        service::login(db, tokens, &device(ctx), &input.email, input.password.into())
+        let otp = input.otp.as_deref();
+        service::login(db, tokens, &device(ctx), &input.email, input.password.into(), otp)
             .await
             .map(Into::into)
             .extend()
@@ -182,9 +192,11 @@ impl AuthMutation {
     ) -> Result<bool> {
         let db = ctx.db().extend()?;
         let caller = ctx.data::<RequestAuth>().ok().and_then(RequestAuth::user);
-        service::logout(db, caller, &refresh_token, all_sessions.unwrap_or(false))
+        let ended = service::logout(db, caller, &refresh_token, all_sessions.unwrap_or(false))
             .await
-            .extend()
+            .extend()?;
+        ctx.shared::<Arc<Liveness>>().extend()?.reload().await.extend()?;
+        Ok(ended)
     }
 
     /// Changes the password and signs out every session (all refresh tokens are revoked).
@@ -192,8 +204,9 @@ impl AuthMutation {
         let (db, caller) = ctx.authenticated().extend()?;
         service::change_password(db, caller, input.current_password.into(), input.new_password.into())
             .await
-            .map(|()| true)
-            .extend()
+            .extend()?;
+        ctx.shared::<Arc<Liveness>>().extend()?.reload().await.extend()?;
+        Ok(true)
     }
 
     /// Confirms an address with the token from its mail (the link's `token`): the address
@@ -231,8 +244,9 @@ impl AuthMutation {
         let (db, limiter) = (ctx.db().extend()?, ctx.shared::<Arc<RateLimiter>>().extend()?);
         recovery::reset(db, limiter, &token, new_password.into())
             .await
-            .map(|_| true)
-            .extend()
+            .extend()?;
+        ctx.shared::<Arc<Liveness>>().extend()?.reload().await.extend()?;
+        Ok(true)
     }
 
     /// Starts a change of sign-in address: the new address gets a link and the change
