@@ -3,6 +3,7 @@
 //! the caller's identity, the money model's shared SQL, logging, metrics and the rate limiter.
 //! Nothing here imports a domain, the API surface or the application.
 
+pub mod bank_files;
 pub mod config;
 pub mod csv_table;
 pub mod db;

@@ -347,24 +347,37 @@ impl TestDatabase {
 }
 
 impl Drop for TestDatabase {
-    /// Drops the PostgreSQL schema on a helper thread (Drop cannot await).
+    /// Drops the PostgreSQL schema on a helper thread (Drop cannot await). A test's runtime is
+    /// single-threaded and stands still while this runs, so an app task it froze inside a
+    /// transaction (a job mid-way when the test ended) holds locks the drop would wait for
+    /// forever. So each attempt gives up on a lock after 5 s and is retried, and the test
+    /// waits at most 2 s: once it has returned, its runtime and the app's connections go, and
+    /// the next attempt succeeds in the background.
     fn drop(&mut self) {
         if let TestDatabase::Postgres { url, schema } = self {
             let (url, schema) = (url.clone(), schema.clone());
-            let cleanup = std::thread::spawn(move || {
+            let (done, dropped) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
                 let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
                     return;
                 };
                 runtime.block_on(async {
-                    if let Ok(admin) = sea_orm::Database::connect(&url).await {
-                        let _ = admin
-                            .execute_unprepared(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
-                            .await;
-                        let _ = admin.close().await;
+                    let Ok(admin) = sea_orm::Database::connect(&url).await else {
+                        return;
+                    };
+                    for _ in 0..10 {
+                        // One statement string, so the timeout and the drop share a connection.
+                        let drop = format!("SET lock_timeout = '5s'; DROP SCHEMA IF EXISTS \"{schema}\" CASCADE");
+                        if admin.execute_unprepared(&drop).await.is_ok() {
+                            break;
+                        }
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
                     }
+                    let _ = admin.close().await;
                 });
+                let _ = done.send(());
             });
-            let _ = cleanup.join();
+            let _ = dropped.recv_timeout(std::time::Duration::from_secs(2));
         }
     }
 }
