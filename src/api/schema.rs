@@ -83,7 +83,7 @@ pub struct MutationRoot(
 
 /// Live events for the signed-in user, over WebSocket at /graphql/ws (graphql-transport-ws;
 /// the access token goes in connection_init). Each subscription ends with UNAUTHENTICATED
-/// when the token expires.
+/// when the token expires or its session ends.
 #[derive(MergedSubscription, Default)]
 #[graphql(name = "Subscription")]
 pub struct SubscriptionRoot(

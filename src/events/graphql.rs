@@ -1,5 +1,6 @@
 //! Live feeds for subscription fields: the caller's events of one kind, until their access
-//! token expires. Each domain declares the subscription fields for its own events.
+//! token expires or their session ends (revoked, signed out, the account disabled). Each
+//! domain declares the subscription fields for its own events.
 
 use std::sync::Arc;
 
@@ -7,34 +8,47 @@ use async_graphql::{Context, Result, ResultExt};
 use futures_util::{Stream, StreamExt, future, stream};
 
 use crate::{
+    auth::liveness::Liveness,
     events::{Event, EventBus},
-    foundation::error::AppError,
+    foundation::{error::AppError, identity::AuthUser},
     graphql::ContextExt,
 };
 
-/// The caller's events that `pick` keeps, until their access token expires.
+/// How often a live subscription looks whether its session still stands (an in-memory
+/// check, see `auth::liveness`).
+const SESSION_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The caller's events that `pick` keeps, until their access token expires or their session
+/// ends.
 pub fn feed<T: Send + 'static>(
     ctx: &Context<'_>,
     pick: fn(&Event) -> Option<T>,
 ) -> Result<impl Stream<Item = Result<T>> + use<T>> {
-    let caller = ctx.auth_user().extend()?;
+    let caller = ctx.auth_user().extend()?.clone();
     let events = ctx.shared::<EventBus>().extend()?;
-    Ok(until_expiry(events.subscribe(caller.id), pick, caller.expires_at))
+    let liveness = Arc::clone(ctx.shared::<Arc<Liveness>>().extend()?);
+    Ok(until_ended(events.subscribe(caller.id), pick, caller, liveness))
 }
 
 // Separate from `feed` so the stream's type borrows nothing from the request context.
-fn until_expiry<T: Send + 'static>(
+fn until_ended<T: Send + 'static>(
     feed: impl Stream<Item = Arc<Event>> + Send + 'static,
     pick: fn(&Event) -> Option<T>,
-    expires_at: i64,
+    caller: AuthUser,
+    liveness: Arc<Liveness>,
 ) -> impl Stream<Item = Result<T>> {
-    let remaining = u64::try_from(expires_at - chrono::Utc::now().timestamp()).unwrap_or(0);
-    let expired = tokio::time::sleep(std::time::Duration::from_secs(remaining));
+    let remaining = u64::try_from(caller.expires_at - chrono::Utc::now().timestamp()).unwrap_or(0);
+    let expired = Box::pin(tokio::time::sleep(std::time::Duration::from_secs(remaining)));
+    let revoked = Box::pin(async move {
+        while liveness.is_live(&caller) {
+            tokio::time::sleep(SESSION_CHECK).await;
+        }
+    });
     let ended: Result<T> = Err(AppError::Unauthenticated(
-        "access token expired; subscribe again with a fresh one",
+        "access token expired or its session ended; subscribe again with a fresh one",
     ))
     .extend();
     feed.filter_map(move |event| future::ready(pick(&event).map(Ok)))
-        .take_until(expired)
+        .take_until(future::select(expired, revoked))
         .chain(stream::once(future::ready(ended)))
 }

@@ -578,6 +578,33 @@ async fn a_subscription_ends_when_its_access_token_expires() {
     assert_eq!(socket.next().await.expect("open")["type"], "complete");
 }
 
+#[tokio::test]
+async fn a_subscription_ends_when_its_session_is_signed_out() {
+    let app = TestApp::spawn().await;
+    let user = app.register_and_login().await;
+    let mut socket = Socket::signed_in(&app, &user.access_token).await;
+    socket
+        .subscribe("t", "subscription { transactionChanged { kind } }")
+        .await;
+    socket.wait_until_live(&app, &user.access_token).await;
+    let logout = "mutation($t: String!) { logout(refreshToken: $t) }";
+    let logout = mutate(&app, &user.access_token, logout, json!({ "t": user.refresh_token })).await;
+    assert_eq!(logout["logout"], true, "{logout}");
+    let started = std::time::Instant::now();
+    let ended = loop {
+        let message = tokio::time::timeout(Duration::from_secs(10), socket.next())
+            .await
+            .expect("the subscription ends soon after the session")
+            .expect("open");
+        if message["type"] == "next" && !message["payload"]["errors"].is_null() {
+            break message;
+        }
+    };
+    assert!(started.elapsed() <= Duration::from_secs(3), "{:?}", started.elapsed());
+    assert_eq!(ended["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    assert_eq!(socket.next().await.expect("open")["type"], "complete");
+}
+
 /// An event raised on one instance reaches a subscriber connected to another through Redis.
 /// CI sets TEST_REDIS_URL to the Redis at 127.0.0.1:6379.
 #[tokio::test]
