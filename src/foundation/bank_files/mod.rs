@@ -1,5 +1,6 @@
-//! Reading the statement files banks hand out: OFX/QFX (1.x SGML and 2.x XML), QIF and
-//! ISO 20022 CAMT.053, into one shape, `StatementLine`. Files arrive as bytes in whatever
+//! Reading the statement files banks hand out: OFX/QFX (1.x SGML and 2.x XML), QIF,
+//! ISO 20022 CAMT.053 and a bank's own CSV through a column mapping, into one shape,
+//! `StatementLine`. Files arrive as bytes in whatever
 //! encoding the bank chose; `decode` turns them into text (a UTF-8 BOM is dropped, and a file
 //! that is not UTF-8 is read as Windows-1252, what older bank exports use).
 //!
@@ -7,6 +8,7 @@
 //! come through, and which currency, account and duplicates apply is the importer's business.
 
 pub mod camt;
+pub mod csv_mapped;
 pub mod ofx;
 pub mod qif;
 
