@@ -130,6 +130,21 @@ impl Socket {
         assert!(nothing.is_err(), "expected no message, got {nothing:?}");
     }
 
+    /// Waits up to `within` for a subscription's closing error (a `next` with `errors`),
+    /// skipping events before it; returns it and how long it took.
+    async fn closing_error(&mut self, within: Duration) -> (Value, Duration) {
+        let started = std::time::Instant::now();
+        loop {
+            let message = tokio::time::timeout(within, self.next())
+                .await
+                .expect("the subscription ends in time")
+                .expect("open");
+            if message["type"] == "next" && !message["payload"]["errors"].is_null() {
+                return (message, started.elapsed());
+            }
+        }
+    }
+
     /// Waits until the subscriptions sent so far are live: subscribes a probe to
     /// transactionChanged and records throwaway incomes on `app` until the probe hears one.
     async fn wait_until_live(&mut self, app: &TestApp, token: &str) {
@@ -563,17 +578,8 @@ async fn a_subscription_ends_when_its_access_token_expires() {
     socket
         .subscribe("t", "subscription { transactionChanged { kind } }")
         .await;
-    let started = std::time::Instant::now();
-    let ended = loop {
-        let message = tokio::time::timeout(Duration::from_secs(15), socket.next())
-            .await
-            .expect("the subscription ends within the token's lifetime")
-            .expect("open");
-        if message["type"] == "next" && !message["payload"]["errors"].is_null() {
-            break message;
-        }
-    };
-    assert!(started.elapsed() <= Duration::from_secs(11), "{:?}", started.elapsed());
+    let (ended, after) = socket.closing_error(Duration::from_secs(15)).await;
+    assert!(after <= Duration::from_secs(11), "{after:?}");
     assert_eq!(ended["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
     assert_eq!(socket.next().await.expect("open")["type"], "complete");
 }
@@ -590,17 +596,8 @@ async fn a_subscription_ends_when_its_session_is_signed_out() {
     let logout = "mutation($t: String!) { logout(refreshToken: $t) }";
     let logout = mutate(&app, &user.access_token, logout, json!({ "t": user.refresh_token })).await;
     assert_eq!(logout["logout"], true, "{logout}");
-    let started = std::time::Instant::now();
-    let ended = loop {
-        let message = tokio::time::timeout(Duration::from_secs(10), socket.next())
-            .await
-            .expect("the subscription ends soon after the session")
-            .expect("open");
-        if message["type"] == "next" && !message["payload"]["errors"].is_null() {
-            break message;
-        }
-    };
-    assert!(started.elapsed() <= Duration::from_secs(3), "{:?}", started.elapsed());
+    let (ended, after) = socket.closing_error(Duration::from_secs(10)).await;
+    assert!(after <= Duration::from_secs(3), "{after:?}");
     assert_eq!(ended["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
     assert_eq!(socket.next().await.expect("open")["type"], "complete");
 }
