@@ -5,7 +5,7 @@ use std::{collections::BTreeSet, fs, path::Path};
 
 /// Bottom to top: the foundation, the domains in their order, the API surface, the
 /// application. Keep in step with ARCHITECTURE.md and `src/lib.rs`.
-const LAYERS: [&str; 18] = [
+const LAYERS: [&str; 19] = [
     "foundation",
     "graphql",
     "rates",
@@ -16,6 +16,7 @@ const LAYERS: [&str; 18] = [
     "achievements",
     "budgets",
     "schedules",
+    "rules",
     "transactions",
     "goals",
     "reports",
