@@ -5,7 +5,7 @@ use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait,
     QueryFilter, Select, Set, TransactionTrait,
-    sea_query::{Expr, ExprTrait, Func, LikeExpr},
+    sea_query::{Expr, ExprTrait, Func},
 };
 use uuid::Uuid;
 
@@ -55,14 +55,7 @@ pub async fn promote(db: &DatabaseConnection, email: &str) -> AppResult<users::M
 fn matching(search: Option<&str>) -> Select<Users> {
     let mut select = Users::find();
     if let Some(search) = search.map(str::trim).filter(|s| !s.is_empty()) {
-        let escaped = search
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        let like = |col: Column| {
-            Expr::expr(Func::lower(Expr::col(col))).like(LikeExpr::new(format!("%{escaped}%")).escape('\\'))
-        };
+        let like = |col: Column| Expr::expr(Func::lower(Expr::col(col))).like(db::contains_lowercase(search));
         select = select.filter(
             Condition::any()
                 .add(like(Column::Email))

@@ -109,7 +109,36 @@ impl Shapes {
             });
             shapes.fields.insert(name, fields.collect());
         }
+        shapes.keep_only_int_positions();
         shapes
+    }
+
+    /// Drops every argument and input field whose type cannot hold an Int (directly, in a
+    /// list, or in an input object that can): the walk then clones and inspects only the
+    /// few arguments that matter, not every argument of every request.
+    fn keep_only_int_positions(&mut self) {
+        let mut holding: std::collections::HashSet<String> = std::collections::HashSet::from(["Int".to_owned()]);
+        // Input objects nest: repeat until no new one is found to hold an Int.
+        loop {
+            let found: Vec<String> = self
+                .input_fields
+                .iter()
+                .filter(|(name, fields)| {
+                    !holding.contains(*name) && fields.values().any(|ty| holding.contains(named(ty)))
+                })
+                .map(|(name, _)| name.clone())
+                .collect();
+            if found.is_empty() {
+                break;
+            }
+            holding.extend(found);
+        }
+        for fields in self.input_fields.values_mut() {
+            fields.retain(|_, ty| holding.contains(named(ty)));
+        }
+        for shape in self.fields.values_mut().flat_map(HashMap::values_mut) {
+            shape.arguments.retain(|_, ty| holding.contains(named(ty)));
+        }
     }
 
     /// Whether `value` has no `Int` out of range where `ty` expects one. Anything else wrong

@@ -21,7 +21,7 @@ use uuid::Uuid;
 use crate::foundation::entities::{refresh_tokens, users};
 use crate::foundation::{db, error::AppResult, identity::AuthUser};
 
-#[derive(Default)]
+#[derive(Default, PartialEq, Eq)]
 struct Refused {
     accounts: HashSet<Uuid>,
     sessions: HashSet<Uuid>,
@@ -32,6 +32,9 @@ pub struct Liveness {
     /// How far back revocations matter: the access-token lifetime, plus clock leeway.
     window: Duration,
     refused: RwLock<Refused>,
+    /// Bumped whenever the sets change, so live subscriptions look again at once rather than
+    /// on a timer.
+    changed: tokio::sync::watch::Sender<u64>,
 }
 
 impl Liveness {
@@ -43,6 +46,7 @@ impl Liveness {
             db,
             window: access_ttl + Duration::from_secs(60),
             refused: RwLock::default(),
+            changed: tokio::sync::watch::Sender::new(0),
         });
         match tokio::time::timeout(Duration::from_secs(2), liveness.reload()).await {
             Ok(Ok(())) => {}
@@ -97,12 +101,25 @@ impl Liveness {
             .into_tuple()
             .all(&self.db)
             .await?;
-        if let Ok(mut refused) = self.refused.write() {
-            *refused = Refused {
-                accounts: accounts.into_iter().collect(),
-                sessions: sessions.into_iter().collect(),
-            };
+        let loaded = Refused {
+            accounts: accounts.into_iter().collect(),
+            sessions: sessions.into_iter().collect(),
+        };
+        let changed = match self.refused.write() {
+            Ok(mut refused) if *refused != loaded => {
+                *refused = loaded;
+                true
+            }
+            _ => false,
+        };
+        if changed {
+            self.changed.send_modify(|generation| *generation += 1);
         }
         Ok(())
+    }
+
+    /// Wakes when the refused accounts or sessions change (see `is_live` then).
+    pub fn changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changed.subscribe()
     }
 }

@@ -5,6 +5,8 @@
 //! single-use, 30 minutes); for no account it drops the request. Spending the token sets the
 //! new password and signs out every session.
 
+use std::collections::HashMap;
+
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, Set, TransactionTrait,
 };
@@ -16,7 +18,7 @@ use crate::foundation::entities::{
     users::{self, Entity as Users},
 };
 use crate::{
-    auth::{refresh_tokens, user_tokens},
+    auth::{liveness::Liveness, refresh_tokens, user_tokens, verification},
     foundation::{
         db,
         error::{AppError, AppResult},
@@ -45,13 +47,23 @@ pub async fn request(db: &DatabaseConnection, outbox: &Outbox, email: &str) -> A
 /// Composes the queued reset requests (the job runner's part): a token and its mail for an
 /// address with an enabled account, nothing for any other.
 pub async fn compose_requests(db: &DatabaseConnection, outbox: &Outbox) -> AppResult<usize> {
+    let requests = mail::uncomposed(db, KIND).await?;
+    if requests.is_empty() {
+        return Ok(0);
+    }
+    // The enabled accounts among the addresses, in one query.
+    let addresses: Vec<&str> = requests.iter().map(|r| r.recipient.as_str()).collect();
+    let accounts: HashMap<String, users::Model> = Users::find()
+        .filter(users::Column::Email.is_in(addresses))
+        .filter(users::Column::DisabledAt.is_null())
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|user| (user.email.clone(), user))
+        .collect();
     let mut composed = 0;
-    for request in mail::uncomposed(db, KIND).await? {
-        let user = Users::find()
-            .filter(users::Column::Email.eq(&request.recipient))
-            .one(db)
-            .await?
-            .filter(|user| user.disabled_at.is_none());
+    for request in requests {
+        let user = accounts.get(&request.recipient);
         let txn = db.begin().await?;
         match user {
             None => mail::discard(&txn, request.id).await?,
@@ -61,7 +73,7 @@ pub async fn compose_requests(db: &DatabaseConnection, outbox: &Outbox) -> AppRe
                 let content = mail::compose(
                     KIND,
                     "Reset your SmartSave password",
-                    json!({ "name": user.first_name.clone().unwrap_or_else(|| "there".into()),
+                    json!({ "name": verification::greeting(user),
                             "link": outbox.link("reset-password", &token), "token": token,
                             "minutes": LINK_MINUTES }),
                 )?;
@@ -84,21 +96,21 @@ pub async fn compose_requests(db: &DatabaseConnection, outbox: &Outbox) -> AppRe
 pub async fn reset(
     db: &DatabaseConnection,
     limiter: &RateLimiter,
+    liveness: &Liveness,
     token: &str,
     new_password: SecretString,
 ) -> AppResult<users::Model> {
     validate::password(new_password.expose_secret()).map_err(|m| AppError::invalid("newPassword", m))?;
-    if let Some(owner) = user_tokens::owner(db, token).await? {
-        limiter.check(Rule::AuthPerAccount, &owner.email).await?;
-    }
-    let hash = password::hash(new_password).await?;
-    let txn = db.begin().await?;
-    let spent = user_tokens::redeem(&txn, &[Purpose::ResetPassword], token).await?;
-    let user = ownership::account(&txn, spent.user_id).await?;
-    if spent.email != user.email {
+    let token = user_tokens::find_live(db, &[Purpose::ResetPassword], token).await?;
+    let user = ownership::account(db, token.user_id).await?;
+    limiter.check(Rule::AuthPerAccount, &user.email).await?;
+    if token.email != user.email {
         // Sent to an address the account no longer uses.
         return Err(user_tokens::invalid());
     }
+    let hash = password::hash(new_password).await?;
+    let txn = db.begin().await?;
+    user_tokens::spend(&txn, &token).await?;
     let now = db::now();
     let verified_at = user.email_verified_at.unwrap_or(now);
     let mut active = user.into_active_model();
@@ -109,6 +121,7 @@ pub async fn reset(
     user_tokens::spend_all(&txn, user.id, Purpose::ResetPassword).await?;
     refresh_tokens::revoke_all(&txn, user.id).await?;
     txn.commit().await?;
+    liveness.reload().await?;
     tracing::info!(user_id = %user.id, "password reset; all sessions revoked");
     Ok(user)
 }

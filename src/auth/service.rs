@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::foundation::entities::users::{self, Entity as Users, RiskTolerance, Role};
 use crate::{
     accounts,
-    auth::{TokenService, refresh_tokens, two_factor, verification},
+    auth::{TokenService, liveness::Liveness, refresh_tokens, two_factor, verification},
     foundation::{
         db,
         error::{AppError, AppResult, FieldErrors},
@@ -42,7 +42,7 @@ pub struct Session {
 
 const BAD_CREDENTIALS: AppError = AppError::Unauthenticated("Invalid email or password");
 /// Only after the right password: a disabled account says so rather than "wrong password".
-pub const DISABLED: AppError = AppError::Unauthenticated("This account is disabled");
+const DISABLED: AppError = AppError::Unauthenticated("This account is disabled");
 
 /// Creates the account, signs it in and queues the mail that verifies its address.
 pub async fn register(
@@ -173,6 +173,7 @@ async fn touch(db: &impl sea_orm::ConnectionTrait, user_id: Uuid) -> AppResult<(
 /// an authenticated caller can only end their own sessions. False when nothing matched.
 pub async fn logout(
     db: &DatabaseConnection,
+    liveness: &Liveness,
     caller: Option<&AuthUser>,
     presented: &str,
     all_sessions: bool,
@@ -188,12 +189,15 @@ pub async fn logout(
     } else {
         refresh_tokens::revoke_family(db, token.family_id).await?;
     }
+    // The session's access tokens stop now, not at the next sync.
+    liveness.reload().await?;
     Ok(true)
 }
 
 /// Changes the password and revokes every refresh token, signing out all other devices.
 pub async fn change_password(
     db: &DatabaseConnection,
+    liveness: &Liveness,
     caller: &AuthUser,
     current: SecretString,
     new: SecretString,
@@ -217,6 +221,7 @@ pub async fn change_password(
     let user = active.update(&txn).await?;
     refresh_tokens::revoke_all(&txn, user.id).await?;
     txn.commit().await?;
+    liveness.reload().await?;
     tracing::info!(user_id = %user.id, "password changed; all sessions revoked");
     Ok(())
 }

@@ -43,41 +43,39 @@ pub async fn issue(
     Ok(token)
 }
 
-/// Spends `presented` if it is a live token of one of `purposes`.
-pub async fn redeem(db: &impl ConnectionTrait, purposes: &[Purpose], presented: &str) -> AppResult<user_tokens::Model> {
-    let row = UserTokens::find()
+/// The live (unused, unexpired) token `presented` is, if it is one of `purposes`.
+pub async fn find_live(
+    db: &impl ConnectionTrait,
+    purposes: &[Purpose],
+    presented: &str,
+) -> AppResult<user_tokens::Model> {
+    UserTokens::find()
         .filter(Column::TokenHash.eq(secret::hash(presented.trim())))
         .one(db)
         .await?
         .filter(|row| purposes.contains(&row.purpose) && row.used_at.is_none() && row.expires_at > Utc::now())
-        .ok_or_else(invalid)?;
+        .ok_or_else(invalid)
+}
+
+/// Spends a live token found by `find_live`: of two uses at once, only one succeeds.
+pub async fn spend(db: &impl ConnectionTrait, token: &user_tokens::Model) -> AppResult<()> {
     let spent = UserTokens::update_many()
         .col_expr(Column::UsedAt, Expr::value(db::now()))
-        .filter(Column::Id.eq(row.id))
+        .filter(Column::Id.eq(token.id))
         .filter(Column::UsedAt.is_null())
         .exec(db)
         .await?;
     if spent.rows_affected != 1 {
         return Err(invalid());
     }
-    Ok(row)
+    Ok(())
 }
 
-/// The account a presented token (live or not) was issued to, without spending it.
-pub async fn owner(
-    db: &impl ConnectionTrait,
-    presented: &str,
-) -> AppResult<Option<crate::foundation::entities::users::Model>> {
-    let Some(row) = UserTokens::find()
-        .filter(Column::TokenHash.eq(secret::hash(presented.trim())))
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    Ok(crate::foundation::entities::users::Entity::find_by_id(row.user_id)
-        .one(db)
-        .await?)
+/// Spends `presented` if it is a live token of one of `purposes`.
+pub async fn redeem(db: &impl ConnectionTrait, purposes: &[Purpose], presented: &str) -> AppResult<user_tokens::Model> {
+    let token = find_live(db, purposes, presented).await?;
+    spend(db, &token).await?;
+    Ok(token)
 }
 
 /// Spends every live token of `purpose` of a user (a newer one, or the change, made them moot).

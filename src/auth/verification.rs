@@ -24,7 +24,8 @@ use crate::{
 /// How long a verification link works.
 pub const LINK_HOURS: i64 = 24;
 
-fn greeting(user: &users::Model) -> String {
+/// How mail addresses the user: their first name, or "there".
+pub(super) fn greeting(user: &users::Model) -> String {
     user.first_name.clone().unwrap_or_else(|| "there".into())
 }
 

@@ -14,10 +14,6 @@ use crate::{
     graphql::ContextExt,
 };
 
-/// How often a live subscription looks whether its session still stands (an in-memory
-/// check, see `auth::liveness`).
-const SESSION_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
-
 /// The caller's events that `pick` keeps, until their access token expires or their session
 /// ends.
 pub fn feed<T: Send + 'static>(
@@ -39,9 +35,13 @@ fn until_ended<T: Send + 'static>(
 ) -> impl Stream<Item = Result<T>> {
     let remaining = u64::try_from(caller.expires_at - chrono::Utc::now().timestamp()).unwrap_or(0);
     let expired = Box::pin(tokio::time::sleep(std::time::Duration::from_secs(remaining)));
+    // Looks again whenever the refused sessions change; never ends if they stop changing.
+    let mut changes = liveness.changes();
     let revoked = Box::pin(async move {
         while liveness.is_live(&caller) {
-            tokio::time::sleep(SESSION_CHECK).await;
+            if changes.changed().await.is_err() {
+                future::pending::<()>().await;
+            }
         }
     });
     let ended: Result<T> = Err(AppError::Unauthenticated(

@@ -59,6 +59,17 @@ pub fn is_unique_violation(err: &DbErr, name: &str, sqlite_columns: &str) -> boo
     matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(msg)) if msg.contains(name) || msg.contains(sqlite_columns))
 }
 
+/// `LIKE` pattern matching values that contain `search` lower-cased, with `%`, `_` and `\`
+/// in it taken literally. Compare it with a lower-cased column.
+pub fn contains_lowercase(search: &str) -> sea_orm::sea_query::LikeExpr {
+    let escaped = search
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\')
+}
+
 /// The current instant at the precision PostgreSQL keeps (microseconds), so a value reads
 /// back identical on both backends.
 pub fn now() -> DateTime<Utc> {

@@ -94,9 +94,16 @@ pub struct Outcome {
     pub description: Option<(String, Uuid)>,
 }
 
+/// How a text condition compares, ready to run.
+enum Compare {
+    Equals(String),
+    Contains(String),
+    StartsWith(String),
+    Pattern(Regex),
+}
+
 enum Test {
-    Text(TextField, TextOp, String),
-    Pattern(TextField, Regex),
+    Text(TextField, Compare),
     Amount(Option<i64>, Option<i64>),
     Type(TransactionType),
     Account(Uuid),
@@ -187,12 +194,15 @@ impl Rules {
                     .iter()
                     .map(|c| {
                         Ok(match c {
-                            Condition::Text {
-                                field,
-                                op: TextOp::Matches,
-                                value,
-                            } => Test::Pattern(*field, compile(value)?),
-                            Condition::Text { field, op, value } => Test::Text(*field, *op, normal(value)),
+                            Condition::Text { field, op, value } => Test::Text(
+                                *field,
+                                match op {
+                                    TextOp::Equals => Compare::Equals(normal(value)),
+                                    TextOp::Contains => Compare::Contains(normal(value)),
+                                    TextOp::StartsWith => Compare::StartsWith(normal(value)),
+                                    TextOp::Matches => Compare::Pattern(compile(value)?),
+                                },
+                            ),
                             Condition::Amount { min, max } => Test::Amount(*min, *max),
                             Condition::Type { kind } => Test::Type(*kind),
                             Condition::Account { account_id } => Test::Account(*account_id),
@@ -244,16 +254,15 @@ fn passes(test: &Test, c: &Candidate<'_>) -> bool {
         TextField::Description => c.description,
     };
     match test {
-        Test::Text(f, op, value) => {
-            let text = normal(field(f));
-            match op {
-                TextOp::Equals => text == *value,
-                TextOp::Contains => text.contains(value.as_str()),
-                TextOp::StartsWith => text.starts_with(value.as_str()),
-                TextOp::Matches => false,
+        Test::Text(f, compare) => {
+            let text = field(f);
+            match compare {
+                Compare::Equals(value) => normal(text) == *value,
+                Compare::Contains(value) => normal(text).contains(value.as_str()),
+                Compare::StartsWith(value) => normal(text).starts_with(value.as_str()),
+                Compare::Pattern(regex) => regex.is_match(text.trim()),
             }
         }
-        Test::Pattern(f, regex) => regex.is_match(field(f).trim()),
         Test::Amount(min, max) => {
             let size = c.amount.saturating_abs();
             min.is_none_or(|m| size >= m) && max.is_none_or(|m| size <= m)

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, QueryFilter, Select,
-    sea_query::{Expr, LikeExpr, Query},
+    sea_query::{Expr, Query},
 };
 use uuid::Uuid;
 
@@ -12,6 +12,7 @@ use crate::foundation::entities::budget_categories;
 use crate::foundation::entities::transaction_splits;
 use crate::foundation::entities::transactions::{Cleared, Column, Entity as Transactions, TransactionType};
 use crate::foundation::{
+    db,
     error::{AppResult, FieldErrors},
     money::{self, Money},
 };
@@ -148,13 +149,7 @@ pub fn condition_on(user_id: Uuid, filter: &TransactionFilter, rows: Rows) -> Co
         None => {}
     }
     if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let escaped = search
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        let pattern = LikeExpr::new(format!("%{escaped}%")).escape('\\');
-        all = all.add(Column::SearchText.like(pattern));
+        all = all.add(Column::SearchText.like(db::contains_lowercase(search)));
     }
     // Bounds are values, compared with each transaction in its own currency's minor units. The
     // bound is an integer computed here, written into the SQL as a literal.

@@ -1,6 +1,9 @@
 //! Account reads and writes. Every function takes the caller's id; none sees GraphQL types.
 
-use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Set,
+    TransactionTrait,
+};
 use secrecy::SecretString;
 use uuid::Uuid;
 
@@ -46,7 +49,6 @@ pub async fn get(db: &DatabaseConnection, user_id: Uuid) -> AppResult<users::Mod
 
 /// Whether an account uses `email` (already normalised).
 pub async fn email_taken(db: &DatabaseConnection, email: &str) -> AppResult<bool> {
-    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
     Ok(Users::find().filter(users::Column::Email.eq(email)).count(db).await? > 0)
 }
 

@@ -192,21 +192,21 @@ impl AuthMutation {
     ) -> Result<bool> {
         let db = ctx.db().extend()?;
         let caller = ctx.data::<RequestAuth>().ok().and_then(RequestAuth::user);
-        let ended = service::logout(db, caller, &refresh_token, all_sessions.unwrap_or(false))
+        let liveness = ctx.shared::<Arc<Liveness>>().extend()?;
+        service::logout(db, liveness, caller, &refresh_token, all_sessions.unwrap_or(false))
             .await
-            .extend()?;
-        ctx.shared::<Arc<Liveness>>().extend()?.reload().await.extend()?;
-        Ok(ended)
+            .extend()
     }
 
     /// Changes the password and signs out every session (all refresh tokens are revoked).
     async fn change_password(&self, ctx: &Context<'_>, input: ChangePasswordInput) -> Result<bool> {
         let (db, caller) = ctx.authenticated().extend()?;
-        service::change_password(db, caller, input.current_password.into(), input.new_password.into())
+        let liveness = ctx.shared::<Arc<Liveness>>().extend()?;
+        let (current, new) = (input.current_password.into(), input.new_password.into());
+        service::change_password(db, liveness, caller, current, new)
             .await
-            .extend()?;
-        ctx.shared::<Arc<Liveness>>().extend()?.reload().await.extend()?;
-        Ok(true)
+            .map(|()| true)
+            .extend()
     }
 
     /// Confirms an address with the token from its mail (the link's `token`): the address
@@ -242,11 +242,11 @@ impl AuthMutation {
     async fn reset_password(&self, ctx: &Context<'_>, token: String, new_password: String) -> Result<bool> {
         throttle(ctx, None).await.extend()?;
         let (db, limiter) = (ctx.db().extend()?, ctx.shared::<Arc<RateLimiter>>().extend()?);
-        recovery::reset(db, limiter, &token, new_password.into())
+        let liveness = ctx.shared::<Arc<Liveness>>().extend()?;
+        recovery::reset(db, limiter, liveness, &token, new_password.into())
             .await
-            .extend()?;
-        ctx.shared::<Arc<Liveness>>().extend()?.reload().await.extend()?;
-        Ok(true)
+            .map(|_| true)
+            .extend()
     }
 
     /// Starts a change of sign-in address: the new address gets a link and the change

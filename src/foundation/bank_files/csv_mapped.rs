@@ -8,7 +8,7 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::{FileError, LineError, Statement, StatementLine, text};
+use super::{FileError, LineError, Statement, StatementLine, amount_in, text};
 
 /// How to read one bank's CSV.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,7 +122,7 @@ pub fn parse(file: &str, mapping: &CsvMapping) -> Result<Statement, FileError> {
                 if raw.trim().is_empty() {
                     return Ok(None);
                 }
-                decimal(&raw, mapping.decimal_comma)
+                amount_in(&raw, mapping.decimal_comma)
                     .map(Some)
                     .ok_or_else(|| format!("{name} {raw:?} is not an amount"))
             };
@@ -163,26 +163,6 @@ fn detect(header: &str) -> u8 {
         .into_iter()
         .max_by_key(|d| header.bytes().filter(|b| b == d).count())
         .unwrap_or(b',')
-}
-
-/// A number in the mapping's convention: thousands separators and spaces dropped.
-fn decimal(raw: &str, decimal_comma: bool) -> Option<Decimal> {
-    let (thousands, point) = if decimal_comma { ('.', ',') } else { (',', '.') };
-    let normal: String = raw
-        .trim()
-        .chars()
-        .filter(|c| *c != thousands && !c.is_whitespace() && *c != '\u{a0}' && *c != '\'')
-        .map(|c| match c {
-            c if c == point => '.',
-            '\u{2212}' => '-',
-            c => c,
-        })
-        .collect();
-    let normal = normal.strip_prefix('+').unwrap_or(&normal);
-    if normal.contains(['e', 'E']) {
-        return None;
-    }
-    normal.parse().ok()
 }
 
 #[cfg(test)]

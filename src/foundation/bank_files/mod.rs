@@ -68,27 +68,35 @@ pub fn decode(bytes: &[u8]) -> String {
     }
 }
 
-/// A decimal as banks write it: "-1234.56", "1,234.56", "1.234,56", "-12,5", "+3".
+/// A decimal as banks write it, guessing the convention: "-1234.56", "1,234.56",
+/// "1.234,56", "-12,5", "+3". With both marks, the last one is the decimal separator; a comma
+/// alone is one too, unless three digits follow it after at most three ("1,234").
 pub fn amount(text: &str) -> Option<Decimal> {
-    let text: String = text
+    let text = text.trim();
+    let decimal_comma = match (text.rfind('.'), text.rfind(',')) {
+        (Some(dot), Some(comma)) => comma > dot,
+        (None, Some(comma)) => {
+            !(text.len() - comma == 4 && text[..comma].trim_start_matches(['-', '+', '\u{2212}']).len() <= 3)
+        }
+        _ => false,
+    };
+    amount_in(text, decimal_comma)
+}
+
+/// A decimal in a known convention: the other mark (a thousands separator), spaces and
+/// apostrophes dropped; a Unicode minus read as one; no exponents.
+pub fn amount_in(text: &str, decimal_comma: bool) -> Option<Decimal> {
+    let (thousands, point) = if decimal_comma { ('.', ',') } else { (',', '.') };
+    let normal: String = text
         .trim()
         .chars()
-        .filter(|c| !c.is_whitespace() && *c != '\u{a0}' && *c != '\'')
-        .map(|c| if c == '\u{2212}' { '-' } else { c })
+        .filter(|c| *c != thousands && !c.is_whitespace() && *c != '\u{a0}' && *c != '\'')
+        .map(|c| match c {
+            c if c == point => '.',
+            '\u{2212}' => '-',
+            c => c,
+        })
         .collect();
-    let last_dot = text.rfind('.');
-    let last_comma = text.rfind(',');
-    let normal = match (last_dot, last_comma) {
-        // Both: whichever comes last is the decimal separator.
-        (Some(dot), Some(comma)) if comma > dot => text.replace('.', "").replace(',', "."),
-        (Some(_), Some(_)) => text.replace(',', ""),
-        // A comma alone followed by three digits is a thousands separator ("1,234").
-        (None, Some(comma)) if text.len() - comma == 4 && text[..comma].trim_start_matches(['-', '+']).len() <= 3 => {
-            text.replace(',', "")
-        }
-        (None, Some(_)) => text.replace(',', "."),
-        _ => text,
-    };
     let normal = normal.strip_prefix('+').unwrap_or(&normal);
     if normal.is_empty() || normal.contains(['e', 'E']) {
         return None;
