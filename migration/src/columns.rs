@@ -53,3 +53,27 @@ pub fn index<T: IntoIden, C: IntoIndexColumn>(
     }
     index.take()
 }
+
+/// Adds columns one statement each: SQLite alters a table one column at a time.
+pub async fn add_columns(manager: &SchemaManager<'_>, table: DynIden, cols: Vec<ColumnDef>) -> Result<(), DbErr> {
+    for mut col in cols {
+        manager
+            .alter_table(Table::alter().table(table.clone()).add_column(&mut col).to_owned())
+            .await?;
+    }
+    Ok(())
+}
+
+/// Drops columns one statement each.
+pub async fn drop_columns<C: IntoIden + Clone>(
+    manager: &SchemaManager<'_>,
+    table: DynIden,
+    cols: &[C],
+) -> Result<(), DbErr> {
+    for col in cols {
+        manager
+            .alter_table(Table::alter().table(table.clone()).drop_column(col.clone()).to_owned())
+            .await?;
+    }
+    Ok(())
+}

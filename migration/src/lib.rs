@@ -27,6 +27,7 @@ mod m20261203_000014_transaction_splits;
 mod m20261203_000015_exchange_rates;
 mod m20261203_000016_schedules;
 mod m20261203_000017_identity;
+mod m20261203_000018_rules_and_imports;
 
 /// Runs every migration in order; used on start-up and by `smartsave migrate`.
 pub struct Migrator;
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000015_exchange_rates::Migration),
             Box::new(m20261203_000016_schedules::Migration),
             Box::new(m20261203_000017_identity::Migration),
+            Box::new(m20261203_000018_rules_and_imports::Migration),
         ]
     }
 }

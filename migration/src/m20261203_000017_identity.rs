@@ -8,7 +8,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::columns::{id, index, instant, owner, owner_fk};
+use crate::columns::{add_columns, drop_columns, id, index, instant, owner, owner_fk};
 use crate::m20261121_000001_create_users::Users;
 use crate::m20261121_000002_create_refresh_tokens::RefreshTokens;
 
@@ -70,25 +70,6 @@ enum OutboundEmails {
 
 fn nullable_instant(col: Identity) -> ColumnDef {
     ColumnDef::new(col).timestamp_with_time_zone().null().take()
-}
-
-/// One column per statement: SQLite alters a table one column at a time.
-async fn add_columns(manager: &SchemaManager<'_>, table: DynIden, cols: Vec<ColumnDef>) -> Result<(), DbErr> {
-    for mut col in cols {
-        manager
-            .alter_table(Table::alter().table(table.clone()).add_column(&mut col).to_owned())
-            .await?;
-    }
-    Ok(())
-}
-
-async fn drop_columns(manager: &SchemaManager<'_>, table: DynIden, cols: &[Identity]) -> Result<(), DbErr> {
-    for col in cols {
-        manager
-            .alter_table(Table::alter().table(table.clone()).drop_column(*col).to_owned())
-            .await?;
-    }
-    Ok(())
 }
 
 const USER_COLUMNS: [Identity; 7] = [

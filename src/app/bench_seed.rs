@@ -4,7 +4,7 @@
 //! INCOME, the rest EXPENSES spread evenly over the 15 categories) and 4 savings goals.
 
 use chrono::{Datelike, Duration, Utc};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, NotSet, QueryFilter, Set, TransactionTrait};
 use uuid::Uuid;
 
 use crate::foundation::entities::{
@@ -173,6 +173,10 @@ impl Batch {
                 }),
                 currency: Set("USD".into()),
                 search_text: Set(transactions::search_text(&description)),
+                import_batch_id: NotSet,
+                matched_batch_id: NotSet,
+                import_id: NotSet,
+                edited_fields: NotSet,
                 description: Set(description),
                 transaction_date: Set(today - Duration::days(i64::try_from(t * 365 / 200).unwrap_or(0))),
                 kind: Set(if income {

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::foundation::entities::{
     accounts, achievements, budget_categories, budgets, exchange_rates, goal_contributions, goal_milestones,
-    savings_goals, schedule_occurrences, schedules, transaction_splits, transactions, users,
+    import_batches, rules, savings_goals, schedule_occurrences, schedules, transaction_splits, transactions, users,
 };
 use crate::foundation::error::{AppError, AppResult};
 
@@ -147,4 +147,6 @@ owned_by_user_id! {
     goal_contributions => "goal contribution",
     goal_milestones => "goal milestone",
     achievements => "achievement",
+    rules => "rule",
+    import_batches => "import batch",
 }

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, NotSet, QueryFilter, QuerySelect, Set, TransactionTrait};
 use uuid::Uuid;
 
 use crate::foundation::entities::{
@@ -162,6 +162,10 @@ async fn write(db: &DatabaseConnection, user_id: Uuid, fresh: &[Planned]) -> App
             has_splits: Set(!p.splits.is_empty()),
             // insert_many skips before_save, so the search text is set here.
             search_text: Set(transactions::search_text(&p.row.description)),
+            import_batch_id: NotSet,
+            matched_batch_id: NotSet,
+            import_id: NotSet,
+            edited_fields: NotSet,
             description: Set(p.row.description.clone()),
             transaction_date: Set(p.row.date),
             kind: Set(p.row.kind),
@@ -213,6 +217,10 @@ async fn write(db: &DatabaseConnection, user_id: Uuid, fresh: &[Planned]) -> App
             transfer_id: None,
             has_splits: false,
             search_text: String::new(),
+            import_batch_id: None,
+            matched_batch_id: None,
+            import_id: None,
+            edited_fields: String::new(),
             created_at: now,
             updated_at: now,
         })

@@ -43,8 +43,10 @@ pub enum Condition {
         op: TextOp,
         value: String,
     },
-    /// The amount's size in minor units, either bound optional and inclusive.
+    /// The amount's size in minor units of `currency`, either bound optional and inclusive;
+    /// a transaction in another currency never matches (no rate is guessed for a rule).
     Amount {
+        currency: String,
         min: Option<i64>,
         max: Option<i64>,
     },
@@ -80,8 +82,9 @@ pub struct RuleSpec {
 pub struct Candidate<'a> {
     pub payee: Option<&'a str>,
     pub description: &'a str,
-    /// Minor units; the sign is ignored.
+    /// Minor units of `currency`; the sign is ignored.
     pub amount: i64,
+    pub currency: &'a str,
     pub kind: TransactionType,
     pub account_id: Uuid,
 }
@@ -104,7 +107,7 @@ enum Compare {
 
 enum Test {
     Text(TextField, Compare),
-    Amount(Option<i64>, Option<i64>),
+    Amount(String, Option<i64>, Option<i64>),
     Type(TransactionType),
     Account(Uuid),
 }
@@ -148,7 +151,7 @@ pub fn validate(conditions: &[Condition], actions: &[Action]) -> Vec<Invalid> {
                     problem(field, "is not a pattern this engine runs (or is too large)");
                 }
             }
-            Condition::Amount { min, max } => {
+            Condition::Amount { min, max, .. } => {
                 if min.is_some_and(|m| m < 0) || max.is_some_and(|m| m < 0) || min.zip(*max).is_some_and(|(a, b)| a > b)
                 {
                     problem(field, "needs 0 <= min <= max");
@@ -203,7 +206,7 @@ impl Rules {
                                     TextOp::Matches => Compare::Pattern(compile(value)?),
                                 },
                             ),
-                            Condition::Amount { min, max } => Test::Amount(*min, *max),
+                            Condition::Amount { currency, min, max } => Test::Amount(currency.clone(), *min, *max),
                             Condition::Type { kind } => Test::Type(*kind),
                             Condition::Account { account_id } => Test::Account(*account_id),
                         })
@@ -263,9 +266,9 @@ fn passes(test: &Test, c: &Candidate<'_>) -> bool {
                 Compare::Pattern(regex) => regex.is_match(text.trim()),
             }
         }
-        Test::Amount(min, max) => {
+        Test::Amount(currency, min, max) => {
             let size = c.amount.saturating_abs();
-            min.is_none_or(|m| size >= m) && max.is_none_or(|m| size <= m)
+            c.currency == currency && min.is_none_or(|m| size >= m) && max.is_none_or(|m| size <= m)
         }
         Test::Type(kind) => c.kind == *kind,
         Test::Account(id) => c.account_id == *id,
@@ -299,6 +302,7 @@ mod tests {
             payee: Some(payee),
             description: "Card payment",
             amount,
+            currency: "EUR",
             kind: TransactionType::Expense,
             account_id: Uuid::nil(),
         }
@@ -376,6 +380,7 @@ mod tests {
             0,
             vec![
                 Condition::Amount {
+                    currency: "EUR".into(),
                     min: Some(5_000),
                     max: Some(20_000),
                 },
@@ -394,6 +399,10 @@ mod tests {
         assert!(
             rules.apply(&Candidate { amount: 20_000, ..c }).category.is_some(),
             "bounds are inclusive"
+        );
+        assert!(
+            rules.apply(&Candidate { currency: "USD", ..c }).category.is_none(),
+            "12,000 cents of another currency are another amount"
         );
         assert!(
             rules
@@ -434,6 +443,7 @@ mod tests {
                     &format!("a{{1000}}{}", "b{1000}".repeat(20)),
                 ),
                 Condition::Amount {
+                    currency: "EUR".into(),
                     min: Some(10),
                     max: Some(5),
                 },

@@ -201,6 +201,10 @@ pub async fn post(
         transaction_date: Set(occurrence.due),
         kind: Set(schedule.kind),
         search_text: NotSet,
+        import_batch_id: NotSet,
+        matched_batch_id: NotSet,
+        import_id: NotSet,
+        edited_fields: NotSet,
         created_at: Set(now),
         updated_at: Set(now),
     }

@@ -250,6 +250,10 @@ mod tests {
             transfer_id: None,
             has_splits: false,
             search_text: String::new(),
+            import_batch_id: None,
+            matched_batch_id: None,
+            import_id: None,
+            edited_fields: String::new(),
             created_at: now,
             updated_at: now,
         }

@@ -23,6 +23,11 @@ use crate::{
         },
         validate,
     },
+    rules::{
+        self,
+        edited::{Edited, Field},
+        engine::Candidate,
+    },
     transactions::{
         filter::{TransactionFilter, filtered},
         splits::{self, NewSplit},
@@ -132,23 +137,47 @@ pub async fn create(
         splits::check(db, user_id, &new.splits, amount, currency, &mut errors).await?
     };
     errors.finish()?;
+    // Rules fill what the person left out (a category, a payee); what they typed is theirs.
+    let given = Edited::default()
+        .with([Field::Description])
+        .with(new.category_id.is_some().then_some(Field::Category))
+        .with(lines.is_some().then_some(Field::Category))
+        .with(payee.is_some().then_some(Field::Payee));
+    let ruled = rules::apply::on_new(
+        db,
+        user_id,
+        &Candidate {
+            payee: payee.as_deref(),
+            description: description.as_deref().unwrap_or_default(),
+            amount: amount.unwrap_or_default(),
+            currency: currency.code(),
+            kind: new.kind,
+            account_id: account.id,
+        },
+        &given,
+    )
+    .await?;
     let now = db::now();
     let txn = db.begin().await?;
     let row = transactions::ActiveModel {
         id: Set(Uuid::now_v7()),
         user_id: Set(user_id),
         account_id: Set(account.id),
-        budget_category_id: Set(new.category_id),
+        budget_category_id: Set(new.category_id.or(ruled.category.map(|(category, _)| category))),
         amount: Set(amount.unwrap_or_default()),
         currency: Set(currency.code().to_owned()),
         cleared: Set(new.cleared.unwrap_or(Cleared::Uncleared)),
-        payee: Set(payee),
+        payee: Set(payee.or(ruled.payee.map(|(payee, _)| payee))),
         transfer_id: Set(None),
         has_splits: Set(lines.is_some()),
         description: Set(description.unwrap_or_default()),
         transaction_date: Set(new.transaction_date),
         kind: Set(new.kind),
         search_text: NotSet,
+        import_batch_id: NotSet,
+        matched_batch_id: NotSet,
+        import_id: NotSet,
+        edited_fields: Set(given.stored()),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -187,6 +216,23 @@ pub async fn update(
     let mut errors = FieldErrors::default();
     let currency = Currency::of(&before.currency);
     let mut active = before.clone().into_active_model();
+    // What the person changed by hand: rules leave it alone from now on.
+    let touched: Vec<Field> = [
+        (patch.amount.is_some(), Field::Amount),
+        (patch.description.is_some(), Field::Description),
+        (patch.transaction_date.is_some(), Field::Date),
+        (patch.kind.is_some(), Field::Type),
+        (
+            patch.category_id.is_some() || patch.clear_category || patch.splits.is_some(),
+            Field::Category,
+        ),
+        (patch.account_id.is_some(), Field::Account),
+        (patch.cleared.is_some(), Field::Cleared),
+        (patch.payee.is_some(), Field::Payee),
+    ]
+    .into_iter()
+    .filter_map(|(changed, field)| changed.then_some(field))
+    .collect();
     let amount = match patch.amount {
         Some(v) => errors.take("input.amount", validate::positive(v, currency)),
         None => Some(before.amount),
@@ -275,6 +321,7 @@ pub async fn update(
     if lines.is_some() {
         active.budget_category_id = Set(None);
     }
+    active.edited_fields = Set(Edited::parse(&before.edited_fields).with(touched).stored());
     active.has_splits = Set(lines.is_some());
     active.updated_at = Set(db::now());
     let txn = db.begin().await?;

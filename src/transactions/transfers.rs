@@ -221,6 +221,10 @@ pub async fn create(
         transaction_date: Set(checked.date),
         kind: Set(kind),
         search_text: NotSet,
+        import_batch_id: NotSet,
+        matched_batch_id: NotSet,
+        import_id: NotSet,
+        edited_fields: NotSet,
         created_at: Set(now),
         updated_at: Set(now),
     };

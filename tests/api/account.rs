@@ -6,7 +6,8 @@ use serde_json::json;
 use smartsave::foundation::entities::{
     achievements, budget_categories, budgets,
     budgets::BudgetPeriod,
-    exchange_rates, goal_contributions, goal_milestones, idempotency_keys, recovery_codes, savings_goals,
+    exchange_rates, goal_contributions, goal_milestones, idempotency_keys, import_batches, recovery_codes, rules,
+    savings_goals,
     savings_goals::GoalStatus,
     schedule_occurrences::{self, OccurrenceStatus},
     schedules::{self, WeekendRule},
@@ -128,6 +129,10 @@ async fn own_one_of_everything(app: &TestApp, user_id: Uuid) {
         transaction_date: Set(today),
         kind: Set(TransactionType::Expense),
         search_text: sea_orm::ActiveValue::NotSet,
+        import_batch_id: sea_orm::ActiveValue::NotSet,
+        matched_batch_id: sea_orm::ActiveValue::NotSet,
+        import_id: sea_orm::ActiveValue::NotSet,
+        edited_fields: sea_orm::ActiveValue::NotSet,
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -257,6 +262,37 @@ async fn own_one_of_everything(app: &TestApp, user_id: Uuid) {
     .insert(&app.db)
     .await
     .expect("achievement");
+    rules::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        name: Set("Rule".into()),
+        priority: Set(0),
+        conditions: Set("[]".into()),
+        actions: Set("[]".into()),
+        enabled: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&app.db)
+    .await
+    .expect("rule");
+    import_batches::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        account_id: Set(app.default_account(user_id).await),
+        format: Set(import_batches::ImportFormat::Ofx),
+        file_name: Set(None),
+        file_hash: Set("0".repeat(64)),
+        imported: Set(0),
+        duplicates: Set(0),
+        matched: Set(0),
+        errors: Set(0),
+        created_at: Set(now),
+        reverted_at: Set(None),
+    }
+    .insert(&app.db)
+    .await
+    .expect("import batch");
     // Registration already left a verification token and its mail; recovery codes come only
     // with two-factor sign-in.
     recovery_codes::ActiveModel {

@@ -197,6 +197,10 @@ fn transaction_row(
         transaction_date: Set(date),
         kind: Set(kind),
         search_text: sea_orm::ActiveValue::NotSet,
+        import_batch_id: sea_orm::ActiveValue::NotSet,
+        matched_batch_id: sea_orm::ActiveValue::NotSet,
+        import_id: sea_orm::ActiveValue::NotSet,
+        edited_fields: sea_orm::ActiveValue::NotSet,
         created_at: Set(now),
         updated_at: Set(now),
     }

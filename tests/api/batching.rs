@@ -45,6 +45,10 @@ async fn user_with(app: &TestApp, budgets: usize) -> String {
                     transaction_date: Set(day),
                     kind: Set(TransactionType::Expense),
                     search_text: sea_orm::ActiveValue::NotSet,
+                    import_batch_id: sea_orm::ActiveValue::NotSet,
+                    matched_batch_id: sea_orm::ActiveValue::NotSet,
+                    import_id: sea_orm::ActiveValue::NotSet,
+                    edited_fields: sea_orm::ActiveValue::NotSet,
                     created_at: Set(now),
                     updated_at: Set(now),
                 }

@@ -144,6 +144,10 @@ async fn insert(app: &TestApp, who: &Person, t: &Tx, description: &str) {
             Kind::Expense => TransactionType::Expense,
         }),
         search_text: sea_orm::ActiveValue::NotSet,
+        import_batch_id: sea_orm::ActiveValue::NotSet,
+        matched_batch_id: sea_orm::ActiveValue::NotSet,
+        import_id: sea_orm::ActiveValue::NotSet,
+        edited_fields: sea_orm::ActiveValue::NotSet,
         created_at: Set(now),
         updated_at: Set(now),
     }

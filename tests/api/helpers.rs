@@ -18,7 +18,9 @@ use uuid::Uuid;
 pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
 pub const PASSWORD: &str = "Correct1horse";
 /// Every table the migrations create (besides SeaORM's own bookkeeping).
-pub const TABLES: [&str; 18] = [
+pub const TABLES: [&str; 20] = [
+    "rules",
+    "import_batches",
     "users",
     "accounts",
     "refresh_tokens",

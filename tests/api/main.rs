@@ -38,6 +38,7 @@ mod rate_limits;
 mod recovery;
 mod reports;
 mod resilience;
+mod rules;
 mod schedules;
 mod schema;
 mod sessions;

@@ -70,6 +70,14 @@ pub struct Model {
     /// `description` lower-cased in Rust (Unicode-aware), for case-insensitive search that
     /// works alike on both backends. Kept in sync by `before_save`.
     pub search_text: String,
+    /// The import batch that created it.
+    pub import_batch_id: Option<Uuid>,
+    /// The import batch whose row matched it (a hand-entered transaction the bank confirmed).
+    pub matched_batch_id: Option<Uuid>,
+    /// What duplicates are found by: the bank's id of the entry, or amount:date:occurrence.
+    pub import_id: Option<String>,
+    /// The fields a person set by hand, comma-separated (`Edited`); rules leave them alone.
+    pub edited_fields: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
