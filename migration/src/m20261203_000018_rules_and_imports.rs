@@ -145,12 +145,18 @@ impl MigrationTrait for Migration {
             ],
         )
         .await?;
+        // Unique: two imports racing with the same entries cannot both write them (rows
+        // without an import_id are NULL, which both databases let repeat).
         manager
-            .create_index(index(
-                "idx_transactions_account_import_id",
-                Transactions::Table,
-                [Alias::new("account_id"), Alias::new("import_id")],
-            ))
+            .create_index(
+                index(
+                    "idx_transactions_account_import_id",
+                    Transactions::Table,
+                    [Alias::new("account_id"), Alias::new("import_id")],
+                )
+                .unique()
+                .take(),
+            )
             .await?;
         manager
             .create_index(index(

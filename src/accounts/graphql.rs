@@ -149,6 +149,19 @@ impl Account {
 }
 
 impl Account {
+    /// The caller's account `id` through the request's loader (one statement for all the
+    /// objects of a response that name an account).
+    pub async fn load(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Account> {
+        let loaded = ctx
+            .loaders()
+            .extend()?
+            .get(crate::graphql::loaders::ById::<rows::Entity>::new)
+            .load_one(id)
+            .await
+            .extend()?;
+        loaded.map(Account).ok_or(AppError::NotFound("account")).extend()
+    }
+
     fn money_currency(&self) -> Currency {
         Currency::of(&self.0.currency)
     }

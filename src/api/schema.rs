@@ -30,7 +30,7 @@ use crate::{
     events::EventBus,
     foundation::{config::Config, mail::Outbox, rate_limit::RateLimiter},
     goals::graphql::{GoalsMutation, GoalsQuery, GoalsSubscription},
-    interchange::graphql::{InterchangeMutation, InterchangeQuery},
+    interchange::graphql::{InterchangeMutation, InterchangeQuery, StatementsMutation, StatementsQuery},
     rates::graphql::{RatesMutation, RatesQuery},
     reports::graphql::{ForecastQuery, ForecastSubscription, NetWorthQuery, ReportsQuery},
     rules::graphql::{RulesMutation, RulesQuery},
@@ -59,6 +59,7 @@ pub struct QueryRoot(
     NetWorthQuery,
     ForecastQuery,
     InterchangeQuery,
+    StatementsQuery,
     AdminQuery,
     NodeQuery,
 );
@@ -81,6 +82,7 @@ pub struct MutationRoot(
     RulesMutation,
     GoalsMutation,
     InterchangeMutation,
+    StatementsMutation,
     AdminMutation,
 );
 

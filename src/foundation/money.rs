@@ -198,6 +198,14 @@ impl Money {
     }
 }
 
+/// A decimal read from a file (a bank statement); `Currency::to_minor` still refuses more
+/// decimals than the currency has.
+impl From<Decimal> for Money {
+    fn from(value: Decimal) -> Self {
+        Money(value)
+    }
+}
+
 impl FromStr for Money {
     type Err = MoneyError;
 

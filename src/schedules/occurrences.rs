@@ -245,9 +245,14 @@ pub async fn post(
 /// Reopens the occurrences a deleted transaction had matched (posted ones stay posted: the
 /// transaction was deleted on purpose, and is not posted again).
 pub async fn unmatch(db: &impl ConnectionTrait, user_id: Uuid, transaction_id: Uuid) -> AppResult<()> {
+    unmatch_all(db, user_id, &[transaction_id]).await
+}
+
+/// `unmatch` for several deleted transactions in one statement.
+pub async fn unmatch_all(db: &impl ConnectionTrait, user_id: Uuid, transaction_ids: &[Uuid]) -> AppResult<()> {
     Occurrences::delete_many()
         .filter(Column::UserId.eq(user_id))
-        .filter(Column::TransactionId.eq(transaction_id))
+        .filter(Column::TransactionId.is_in(transaction_ids.iter().copied()))
         .filter(Column::Status.eq(OccurrenceStatus::Matched))
         .exec(db)
         .await?;

@@ -44,6 +44,7 @@ mod schema;
 mod sessions;
 mod smtp;
 mod splits;
+mod statements;
 mod subscriptions;
 mod tokens;
 mod transactions;

@@ -5,7 +5,7 @@ use chrono::{Duration, NaiveDate};
 
 use crate::foundation::entities::schedule_occurrences::{self, OccurrenceStatus as RowStatus};
 use crate::foundation::entities::schedules::{self as rows, WeekendRule as RowWeekend};
-use crate::foundation::entities::{accounts, transactions};
+use crate::foundation::entities::transactions;
 use crate::{
     accounts::graphql::Account,
     budgets::graphql::BudgetCategory,
@@ -83,14 +83,7 @@ impl Schedule {
     }
     /// The account its transactions are in.
     async fn account(&self, ctx: &Context<'_>) -> Result<Account> {
-        let account = ctx
-            .loaders()
-            .extend()?
-            .get(ById::<accounts::Entity>::new)
-            .load_one(self.0.account_id)
-            .await
-            .extend()?;
-        account.map(Account).ok_or(AppError::NotFound("account")).extend()
+        Account::load(ctx, self.0.account_id).await
     }
     /// The budget category of its transactions, if any.
     async fn category(&self, ctx: &Context<'_>) -> Result<Option<BudgetCategory>> {

@@ -2,7 +2,6 @@
 
 use async_graphql::{Context, Enum, ID, Object, Result, ResultExt};
 
-use crate::foundation::entities::accounts;
 use crate::{
     accounts::graphql::Account,
     budgets::graphql::BudgetCategory,
@@ -12,7 +11,6 @@ use crate::{
     },
     graphql::{
         ContextExt,
-        loaders::ById,
         nodes::{Transaction, TransactionType},
         scalars::Date,
     },
@@ -57,14 +55,7 @@ impl ScheduleSuggestion {
     }
     /// The account the transactions are in.
     async fn account(&self, ctx: &Context<'_>) -> Result<Account> {
-        let account = ctx
-            .loaders()
-            .extend()?
-            .get(ById::<accounts::Entity>::new)
-            .load_one(self.0.account_id)
-            .await
-            .extend()?;
-        account.map(Account).ok_or(AppError::NotFound("account")).extend()
+        Account::load(ctx, self.0.account_id).await
     }
     /// The latest transaction's payee.
     async fn payee(&self) -> Option<&str> {

@@ -2,7 +2,6 @@
 
 use async_graphql::{Context, Enum, ID, Object, Result, ResultExt};
 
-use crate::foundation::entities::accounts;
 use crate::foundation::entities::transactions::Cleared as RowCleared;
 use crate::{
     accounts::graphql::Account,
@@ -13,7 +12,6 @@ use crate::{
     },
     graphql::{
         ContextExt,
-        loaders::ById,
         nodes::{Transaction, TransactionType},
         scalars::{Date, DateTime},
     },
@@ -82,17 +80,7 @@ impl Transaction {
     }
     /// The account it is in.
     async fn account(&self, ctx: &Context<'_>) -> Result<Account> {
-        let loaded = ctx
-            .loaders()
-            .extend()?
-            .get(ById::<accounts::Entity>::new)
-            .load_one(self.0.account_id)
-            .await
-            .extend()?;
-        loaded
-            .map(Account)
-            .ok_or(crate::foundation::error::AppError::NotFound("account"))
-            .extend()
+        Account::load(ctx, self.0.account_id).await
     }
     /// Whether it has cleared at the bank.
     async fn cleared(&self) -> ClearedStatus {

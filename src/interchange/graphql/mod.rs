@@ -1,4 +1,8 @@
-//! importTransactions and exportTransactions.
+//! importTransactions and exportTransactions; statement imports in `statements`.
+
+mod statements;
+
+pub use statements::{StatementsMutation, StatementsQuery};
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, ResultExt, SimpleObject};
 
