@@ -12,6 +12,9 @@ const scalars = {
   Decimal: 'string',
   // Any JSON value (Achievement.metadata); narrow it where it is read.
   JSON: 'unknown',
+  // A file sent by the GraphQL multipart request spec (importStatement's `file`): the
+  // browser's File or Blob, which an upload-capable link replaces with a multipart part.
+  Upload: 'File | Blob',
 };
 
 const shared = { scalars, strictScalars: true, useTypeImports: true };

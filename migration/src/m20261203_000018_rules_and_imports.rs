@@ -116,12 +116,15 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // One standing batch per file and account, even when two imports of it race; a
+        // reverted batch no longer counts, so the file can come in again. Partial indexes are
+        // the same SQL on both databases (sea-query has no builder for them).
         manager
-            .create_index(index(
-                "idx_import_batches_account_hash",
-                ImportBatches::Table,
-                [ImportBatches::AccountId, ImportBatches::FileHash],
-            ))
+            .get_connection()
+            .execute_unprepared(
+                "CREATE UNIQUE INDEX idx_import_batches_live_file ON import_batches (account_id, file_hash) \
+                 WHERE reverted_at IS NULL",
+            )
             .await?;
         manager
             .create_index(index(

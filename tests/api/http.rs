@@ -58,19 +58,25 @@ async fn the_response_media_type_follows_accept() {
 }
 
 #[tokio::test]
-async fn post_bodies_must_be_json() {
+async fn post_bodies_must_be_json_or_a_preflighted_upload() {
     let app = TestApp::spawn().await;
-    for content_type in [
-        "text/plain",
-        "application/x-www-form-urlencoded",
-        "multipart/form-data; boundary=x",
-        "application/graphql",
-    ] {
+    for content_type in ["text/plain", "application/x-www-form-urlencoded", "application/graphql"] {
         let response = post(&app, content_type, None, PUBLIC_QUERY).await;
         assert_eq!(response.status(), 415, "{content_type}");
         let body: Value = response.json().await.expect("json");
         assert_eq!(error_code(&body), "UNSUPPORTED_MEDIA_TYPE");
     }
+    // A form can send multipart too: without the preflight header it never executes.
+    let response = post(&app, "multipart/form-data; boundary=x", None, PUBLIC_QUERY).await;
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(error_code(&body), "BAD_REQUEST");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .expect("message")
+            .contains("GraphQL-Require-Preflight")
+    );
     let with_charset = post(&app, "application/json; charset=utf-8", None, PUBLIC_QUERY).await;
     assert_eq!(with_charset.status(), 200);
 }

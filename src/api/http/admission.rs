@@ -23,6 +23,7 @@ pub(super) struct Prepared {
     pub(super) document: ExecutableDocument,
     /// What exempt introspection selections cost, when the document has any.
     pub(super) introspection_cost: Option<usize>,
+    pub(super) uploads: Vec<async_graphql::UploadValue>,
 }
 
 impl Prepared {
@@ -41,6 +42,7 @@ pub(super) async fn prepare(http: &ApiState, params: Params) -> Result<Prepared,
         operation_name,
         variables,
         persisted,
+        uploads,
     } = params;
     let (query, register) = document(&http.documents, query, persisted).await?;
     let limits = &http.config.graphql_limits;
@@ -58,6 +60,7 @@ pub(super) async fn prepare(http: &ApiState, params: Params) -> Result<Prepared,
         variables,
         document: admitted.document,
         introspection_cost: admitted.introspection_cost,
+        uploads,
     })
 }
 

@@ -25,7 +25,7 @@ use crate::{
         metrics,
         rate_limit::Rule,
     },
-    graphql::loaders::Loaders,
+    graphql::{files::UploadCount, loaders::Loaders},
 };
 
 /// Executes one prepared operation for the caller the headers name.
@@ -36,6 +36,7 @@ pub(super) async fn run(http: &ApiState, headers: &HeaderMap, client: ClientIp, 
         variables,
         document,
         introspection_cost,
+        uploads,
     } = prepared;
     let request_id = headers
         .get("x-request-id")
@@ -72,6 +73,8 @@ pub(super) async fn run(http: &ApiState, headers: &HeaderMap, client: ClientIp, 
     if let Some(name) = operation_name {
         request = request.operation_name(name);
     }
+    request = request.data(UploadCount(uploads.len()));
+    request.uploads = uploads;
     let label = operation_label(&document, request.operation_name.as_deref());
     let out_of_range = int_range::check(&document, &request.variables).err();
     request.set_parsed_query(document);

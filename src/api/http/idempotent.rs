@@ -52,7 +52,16 @@ pub(super) async fn execute_once(
     if !prepared.is_mutation_or_subscription() {
         return respond_with(format, run(http, headers, client, prepared).await);
     }
-    let variables = Json::Object(prepared.variables.clone());
+    let mut variables = Json::Object(prepared.variables.clone());
+    if !prepared.uploads.is_empty() {
+        // The files are part of what was asked: a retry must carry the same ones.
+        let files: Vec<String> = prepared
+            .uploads
+            .iter()
+            .map(|file| format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(&file.content)))
+            .collect();
+        variables = serde_json::json!({ "variables": variables, "files": files });
+    }
     let hash = idempotency::fingerprint(prepared.operation_name.as_deref(), &prepared.query, &variables);
     match idempotency::claim(&http.db, user.id, key, &hash).await {
         Err(err) => {

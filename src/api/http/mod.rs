@@ -8,8 +8,10 @@ mod execute;
 mod idempotent;
 mod protocol;
 mod response;
+mod upload;
 
 pub use protocol::{Format, GetParams, negotiate};
+pub use upload::MAX_FILE_BYTES;
 
 use std::net::SocketAddr;
 
@@ -33,7 +35,8 @@ use protocol::{
     respond_with,
 };
 
-/// `POST /graphql`: executes any operation from an `application/json` body.
+/// `POST /graphql`: executes any operation from an `application/json` body, or from a
+/// `multipart/form-data` one carrying files (`upload`).
 pub async fn post(
     State(http): State<ApiState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -44,12 +47,26 @@ pub async fn post(
     let Some(format) = negotiate(&headers) else {
         return not_acceptable();
     };
+    if upload::is_multipart(&headers) {
+        if !upload::has_preflight_header(&headers) {
+            return bad(
+                format,
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                "a multipart request needs a GraphQL-Require-Preflight header (CSRF protection)",
+            );
+        }
+        return match upload::params(&headers, body).await {
+            Ok(params) => execute(&http, &headers, client, format, params, false).await,
+            Err(message) => bad(format, StatusCode::BAD_REQUEST, "BAD_REQUEST", &message),
+        };
+    }
     if !is_json_content_type(&headers) {
         return bad(
             format,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "UNSUPPORTED_MEDIA_TYPE",
-            "POST bodies must be application/json",
+            "POST bodies must be application/json (or multipart/form-data for file uploads)",
         );
     }
     let json: Json = match serde_json::from_slice(&body) {

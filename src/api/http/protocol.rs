@@ -43,6 +43,8 @@ pub(super) struct Params {
     /// The persisted document it names: Apollo's `extensions.persistedQuery.sha256Hash`, or
     /// `documentId` (GraphQL-over-HTTP persisted operations).
     pub(super) persisted: Option<String>,
+    /// Files of a multipart request (`upload`), in the order their placeholders name.
+    pub(super) uploads: Vec<async_graphql::UploadValue>,
 }
 
 #[derive(Deserialize)]
@@ -78,13 +80,14 @@ impl GetParams {
             operation_name: self.operation_name,
             variables,
             persisted,
+            uploads: Vec::new(),
         }))
     }
 }
 
 /// The persisted document a request names, from `extensions.persistedQuery` (version 1,
 /// `sha256Hash`) or `documentId`.
-fn persisted(extensions: Option<Json>, document_id: Option<Json>) -> Result<Option<String>, String> {
+pub(super) fn persisted(extensions: Option<Json>, document_id: Option<Json>) -> Result<Option<String>, String> {
     let apq = match extensions {
         None | Some(Json::Null) => None,
         Some(Json::Object(mut extensions)) => match extensions.remove("persistedQuery") {
@@ -166,6 +169,7 @@ pub(super) fn params_from_json(json: Json) -> Result<Params, String> {
         operation_name,
         variables,
         persisted,
+        uploads: Vec::new(),
     })
 }
 

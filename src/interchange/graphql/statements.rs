@@ -1,6 +1,7 @@
 //! importStatement, importBatches, importBatch and revertImport.
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result, ResultExt, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, ResultExt, SimpleObject, Upload};
+use axum::body::Bytes;
 
 use crate::foundation::entities::import_batches::{self as batch_rows, ImportFormat};
 use crate::{
@@ -14,6 +15,7 @@ use crate::{
     },
     graphql::{
         ContextExt,
+        files::uploaded,
         nodes::{Transaction, TransactionType},
         scalars::{Date, DateTime},
     },
@@ -92,12 +94,15 @@ pub struct CsvColumnsInput {
 pub struct ImportStatementInput {
     /// The file's format.
     format: StatementFormat,
-    /// The file's text (at most 8 MB): UTF-8, with or without a BOM.
-    data: String,
+    /// The file's text (at most 8 MB): UTF-8, with or without a BOM. Give this or `file`.
+    data: Option<String>,
+    /// The file itself, sent by the GraphQL multipart request spec (at most 8 MB): its bytes
+    /// as the bank wrote them (UTF-8, a BOM, or Windows-1252). Give this or `data`.
+    file: Option<Upload>,
     /// One of the caller's open accounts; the default account when omitted. The file's
     /// amounts are in its currency (a file stating another currency is refused).
     account_id: Option<ID>,
-    /// The file's name, kept with the batch.
+    /// The file's name, kept with the batch (an uploaded file's own name by default).
     file_name: Option<String>,
     /// Report what each entry would become and write nothing.
     dry_run: Option<bool>,
@@ -384,11 +389,26 @@ impl StatementsMutation {
         let (db, caller) = ctx.authenticated().extend()?;
         let events = ctx.shared::<EventBus>().extend()?;
         let source = source(&mut input).extend()?;
+        let (bytes, uploaded_name) = match (input.data.take(), &input.file) {
+            (Some(data), None) => (Bytes::from(data), None),
+            (None, Some(upload)) => {
+                let file = uploaded(ctx, upload, "input.file").extend()?;
+                (file.bytes, Some(file.name))
+            }
+            (None, None) => {
+                return Err(AppError::invalid(
+                    "input",
+                    "needs data (the file's text) or file (an upload)",
+                ))
+                .extend();
+            }
+            (Some(_), Some(_)) => return Err(AppError::invalid("input", "give data or file, not both")).extend(),
+        };
         let request = StatementImport {
             account_id: input.account_id.as_ref().map(ids::parse_or_nil),
             source,
-            bytes: input.data.as_bytes(),
-            file_name: input.file_name,
+            bytes: &bytes,
+            file_name: input.file_name.or(uploaded_name),
             dry_run: input.dry_run.unwrap_or(false),
             window_days: i64::from(input.match_window_days.unwrap_or(3)),
         };

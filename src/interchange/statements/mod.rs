@@ -216,15 +216,27 @@ pub async fn import(
             currency,
         });
     }
-    let batch = write(db, user_id, &account, &request, file_hash, &rows)
-        .await
-        .map_err(|err| match err {
-            e if db::is_unique_violation(&e, "idx_transactions_account_import_id", "import_id") => AppError::Conflict(
-                "another import wrote some of these entries at the same moment; import the file again to see what is left"
-                    .into(),
-            ),
-            other => AppError::from(other),
-        })?;
+    let batch = match write(db, user_id, &account, &request, file_hash.clone(), &rows).await {
+        // Another import of this file committed first: this one is the no-op it would have
+        // been a moment later.
+        Err(e) if db::is_unique_violation(&e, "idx_import_batches_live_file", "import_batches.file_hash") => {
+            return Ok(ImportedStatement {
+                batch: batches::live_with_hash(db, user_id, account.id, &file_hash).await?,
+                already_imported: true,
+                rows: Vec::new(),
+                dry_run: false,
+                currency,
+            });
+        }
+        written => written,
+    }
+    .map_err(|err| match err {
+        e if db::is_unique_violation(&e, "idx_transactions_account_import_id", "import_id") => AppError::Conflict(
+            "another import wrote some of these entries at the same moment; import the file again to see what is left"
+                .into(),
+        ),
+        other => AppError::from(other),
+    })?;
     let written: Vec<transactions::Model> = ownership::owned::<Transactions>(user_id)
         .filter(Column::ImportBatchId.eq(batch.id))
         .all(db)
