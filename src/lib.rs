@@ -7,7 +7,7 @@
 //!    `graphql` (the GraphQL building blocks every domain uses);
 //! 2. domains, each using only those listed before it: `rates`, `accounts`, `users`, `auth`,
 //!    `events`, `achievements`, `budgets`, `schedules`, `rules`, `transactions`, `goals`, `reports`,
-//!    `dashboard`, `interchange`, `admin`;
+//!    `dashboard`, `interchange`, `sync`, `admin`;
 //! 3. the API surface: `api` (schema roots, GraphQL over HTTP and WebSocket, GraphiQL,
 //!    hardening, rate limits and idempotency at the edge);
 //! 4. the application: `app` (wiring, start-up, shutdown) and `main.rs`.
@@ -28,6 +28,7 @@ pub mod rates;
 pub mod reports;
 pub mod rules;
 pub mod schedules;
+pub mod sync;
 pub mod transactions;
 pub mod users;
 

@@ -28,6 +28,7 @@ mod m20261203_000015_exchange_rates;
 mod m20261203_000016_schedules;
 mod m20261203_000017_identity;
 mod m20261203_000018_rules_and_imports;
+mod m20261203_000019_delta_sync;
 
 /// Runs every migration in order; used on start-up and by `smartsave migrate`.
 pub struct Migrator;
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000016_schedules::Migration),
             Box::new(m20261203_000017_identity::Migration),
             Box::new(m20261203_000018_rules_and_imports::Migration),
+            Box::new(m20261203_000019_delta_sync::Migration),
         ]
     }
 }

@@ -35,6 +35,7 @@ use crate::{
     reports::graphql::{ForecastQuery, ForecastSubscription, NetWorthQuery, ReportsQuery},
     rules::graphql::{RulesMutation, RulesQuery},
     schedules::graphql::{SchedulesMutation, SchedulesQuery, SuggestionsMutation, SuggestionsQuery},
+    sync::graphql::SyncQuery,
     transactions::graphql::{TransactionsMutation, TransactionsQuery, TransactionsSubscription, TransfersMutation},
     users::graphql::{UsersMutation, UsersQuery},
 };
@@ -60,6 +61,7 @@ pub struct QueryRoot(
     ForecastQuery,
     InterchangeQuery,
     StatementsQuery,
+    SyncQuery,
     AdminQuery,
     NodeQuery,
 );

@@ -50,6 +50,7 @@ use crate::{
         mail::{self, MailQueued, Mailer, Outbox},
     },
     schedules::posting,
+    sync,
 };
 
 /// Retries of a failing job before it fails for good (the queue allows as many attempts).
@@ -120,8 +121,8 @@ impl PollStrategy for PollEvery {
 pub enum Job {
     /// Post every due occurrence of every `autoPost` schedule.
     PostSchedules,
-    /// Delete expired refresh tokens, mailed tokens and idempotency keys, old mail and old
-    /// finished jobs.
+    /// Delete expired refresh tokens, mailed tokens and idempotency keys, old mail, old
+    /// finished jobs and deletions older than delta sync remembers.
     Cleanup,
     /// Compose requested mail (password resets) and send what is due in the outbox.
     DeliverMail,
@@ -464,12 +465,14 @@ async fn cleanup(work: &Work) -> crate::AppResult<()> {
     let tokens = refresh_tokens::delete_expired(&work.db).await? + user_tokens::delete_expired(&work.db).await?;
     let keys = idempotency::delete_expired(&work.db).await?;
     let mail = mail::forget_old(&work.db, KEEP_MAIL_DAYS).await?;
+    let cutoff = chrono::Utc::now() - chrono::Duration::days(sync::service::TOMBSTONE_DAYS);
+    let tombstones = sync::service::prune_tombstones(&work.db, cutoff).await?;
     let jobs = work
         .queue
         .forget_done(&work.name)
         .await
         .map_err(crate::AppError::internal)?;
-    tracing::info!(tokens, keys, jobs, mail, "clean-up done");
+    tracing::info!(tokens, keys, jobs, mail, tombstones, "clean-up done");
     Ok(())
 }
 

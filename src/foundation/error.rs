@@ -30,6 +30,9 @@ pub enum AppError {
     RateLimited { retry_after_secs: u64 },
     #[error("the service is temporarily unavailable")]
     ServiceUnavailable,
+    /// A delta-sync token older than the deletions the server remembers: sync from scratch.
+    #[error("this sync token is too old: sync again without `since`")]
+    SyncTokenExpired,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -47,6 +50,7 @@ impl AppError {
             AppError::Conflict(_) => "CONFLICT",
             AppError::RateLimited { .. } => "RATE_LIMITED",
             AppError::ServiceUnavailable => "SERVICE_UNAVAILABLE",
+            AppError::SyncTokenExpired => "SYNC_TOKEN_EXPIRED",
             AppError::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
     }

@@ -1,7 +1,7 @@
 //! updateProfile and deleteAccount.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
 use serde_json::json;
 use smartsave::foundation::entities::{
     achievements, budget_categories, budgets,
@@ -262,20 +262,24 @@ async fn own_one_of_everything(app: &TestApp, user_id: Uuid) {
     .insert(&app.db)
     .await
     .expect("achievement");
-    rules::ActiveModel {
+    let rule = |name: &str| rules::ActiveModel {
         id: Set(Uuid::now_v7()),
         user_id: Set(user_id),
-        name: Set("Rule".into()),
+        name: Set(name.into()),
         priority: Set(0),
         conditions: Set("[]".into()),
         actions: Set("[]".into()),
         enabled: Set(true),
         created_at: Set(now),
         updated_at: Set(now),
-    }
-    .insert(&app.db)
-    .await
-    .expect("rule");
+    };
+    rule("Rule").insert(&app.db).await.expect("rule");
+    // A rule written and deleted leaves its tombstone for delta sync.
+    let gone = rule("Gone").insert(&app.db).await.expect("rule to delete");
+    rules::Entity::delete_by_id(gone.id)
+        .exec(&app.db)
+        .await
+        .expect("delete the rule");
     import_batches::ActiveModel {
         id: Set(Uuid::now_v7()),
         user_id: Set(user_id),

@@ -5,7 +5,7 @@ use std::{collections::BTreeSet, fs, path::Path};
 
 /// Bottom to top: the foundation, the domains in their order, the API surface, the
 /// application. Keep in step with ARCHITECTURE.md and `src/lib.rs`.
-const LAYERS: [&str; 19] = [
+const LAYERS: [&str; 20] = [
     "foundation",
     "graphql",
     "rates",
@@ -22,6 +22,7 @@ const LAYERS: [&str; 19] = [
     "reports",
     "dashboard",
     "interchange",
+    "sync",
     "admin",
     "api",
     "app",

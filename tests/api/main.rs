@@ -46,6 +46,7 @@ mod smtp;
 mod splits;
 mod statements;
 mod subscriptions;
+mod sync;
 mod tokens;
 mod transactions;
 mod transfers;

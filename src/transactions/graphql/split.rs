@@ -25,6 +25,10 @@ impl TransactionSplit {
     async fn id(&self) -> ID {
         ids::to_id(self.row.id)
     }
+    /// The transaction it is a line of.
+    async fn transaction_id(&self) -> ID {
+        ids::to_id(self.row.transaction_id)
+    }
     /// The line's budget category, or null when the line is uncategorized.
     async fn category(&self, ctx: &Context<'_>) -> Result<Option<BudgetCategory>> {
         BudgetCategory::load(ctx, self.row.budget_category_id).await
