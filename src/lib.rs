@@ -6,7 +6,7 @@
 //! 1. foundation: `foundation` (errors, money, config, database, entities, ...) and
 //!    `graphql` (the GraphQL building blocks every domain uses);
 //! 2. domains, each using only those listed before it: `rates`, `accounts`, `users`, `auth`,
-//!    `events`, `achievements`, `budgets`, `schedules`, `rules`, `transactions`, `goals`, `reports`,
+//!    `events`, `notifications`, `achievements`, `budgets`, `schedules`, `rules`, `transactions`, `goals`, `reports`,
 //!    `dashboard`, `interchange`, `sync`, `admin`;
 //! 3. the API surface: `api` (schema roots, GraphQL over HTTP and WebSocket, GraphiQL,
 //!    hardening, rate limits and idempotency at the edge);
@@ -24,6 +24,7 @@ pub mod dashboard;
 pub mod events;
 pub mod goals;
 pub mod interchange;
+pub mod notifications;
 pub mod rates;
 pub mod reports;
 pub mod rules;

@@ -28,9 +28,8 @@ use crate::{
 pub async fn after_event(db: &DatabaseConnection, events: &EventBus, user_id: Uuid) {
     match evaluate(db, user_id).await {
         Ok(unlocked) => {
-            events
-                .publish(user_id, unlocked.into_iter().map(Event::AchievementUnlocked))
-                .await
+            let raised = unlocked.into_iter().map(Event::AchievementUnlocked).collect();
+            crate::notifications::service::raise(db, events, user_id, raised).await
         }
         Err(err) => tracing::warn!(%user_id, error = %err, "achievement evaluation failed"),
     }

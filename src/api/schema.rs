@@ -31,6 +31,7 @@ use crate::{
     foundation::{config::Config, mail::Outbox, rate_limit::RateLimiter},
     goals::graphql::{GoalsMutation, GoalsQuery, GoalsSubscription},
     interchange::graphql::{InterchangeMutation, InterchangeQuery, StatementsMutation, StatementsQuery},
+    notifications::graphql::{NotificationsMutation, NotificationsQuery, NotificationsSubscription},
     rates::graphql::{RatesMutation, RatesQuery},
     reports::graphql::{ForecastQuery, ForecastSubscription, NetWorthQuery, ReportsQuery},
     rules::graphql::{RulesMutation, RulesQuery},
@@ -62,6 +63,7 @@ pub struct QueryRoot(
     InterchangeQuery,
     StatementsQuery,
     SyncQuery,
+    NotificationsQuery,
     AdminQuery,
     NodeQuery,
 );
@@ -85,6 +87,7 @@ pub struct MutationRoot(
     GoalsMutation,
     InterchangeMutation,
     StatementsMutation,
+    NotificationsMutation,
     AdminMutation,
 );
 
@@ -99,6 +102,7 @@ pub struct SubscriptionRoot(
     AchievementsSubscription,
     TransactionsSubscription,
     ForecastSubscription,
+    NotificationsSubscription,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;

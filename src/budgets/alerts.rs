@@ -84,17 +84,19 @@ pub async fn announce_change(
     after: Option<Posting<'_>>,
     id: Uuid,
 ) {
-    if !events.may_have_listeners(user_id) {
-        return;
+    // The change itself only matters to a live listener; alerts are stored as notifications
+    // whoever listens.
+    let mut raised = Vec::new();
+    if events.may_have_listeners(user_id) {
+        raised.push(TransactionChange::event(kind, id, after.map(|a| a.row.clone())));
     }
-    let mut raised = vec![TransactionChange::event(kind, id, after.map(|a| a.row.clone()))];
     if let Some(after) = after {
         match raised_by(db, user_id, before, after).await {
             Ok(alerts) => raised.extend(alerts.into_iter().map(Event::BudgetAlert)),
             Err(err) => tracing::warn!(%user_id, error = %err, "budget alert check failed"),
         }
     }
-    events.publish(user_id, raised).await;
+    crate::notifications::service::raise(db, events, user_id, raised).await;
 }
 
 /// A category's budget and what both have spent, as committed, in the budget's currency.

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::foundation::entities::{achievements, transactions};
+use crate::foundation::entities::{achievements, notifications, transactions};
 
 pub use bus::EventBus;
 
@@ -23,6 +23,8 @@ pub enum Event {
     GoalMilestoneReached(MilestoneReached),
     AchievementUnlocked(achievements::Model),
     TransactionChanged(TransactionChange),
+    /// A notification stored for the user (`notifications`).
+    NotificationAdded(notifications::Model),
 }
 
 impl Event {
@@ -33,6 +35,7 @@ impl Event {
             Event::GoalMilestoneReached(_) => "goal_milestone_reached",
             Event::AchievementUnlocked(_) => "achievement_unlocked",
             Event::TransactionChanged(_) => "transaction_changed",
+            Event::NotificationAdded(_) => "notification_added",
         }
     }
 }

@@ -6,7 +6,8 @@ use uuid::Uuid;
 
 use crate::foundation::entities::{
     accounts, achievements, budget_categories, budgets, exchange_rates, goal_contributions, goal_milestones,
-    import_batches, rules, savings_goals, schedule_occurrences, schedules, transaction_splits, transactions, users,
+    import_batches, notifications, rules, savings_goals, schedule_occurrences, schedules, transaction_splits,
+    transactions, users,
 };
 use crate::foundation::error::{AppError, AppResult};
 
@@ -149,4 +150,5 @@ owned_by_user_id! {
     achievements => "achievement",
     rules => "rule",
     import_batches => "import batch",
+    notifications => "notification",
 }

@@ -54,7 +54,7 @@ pub async fn contribute(
     errors.finish()?;
     let amount = amount.unwrap_or_default();
     let (goal, reached) = db::retry(|| try_contribute(db, user_id, goal_id, currency, amount, note.clone())).await?;
-    service::announce_milestones(events, &goal, reached).await;
+    service::announce_milestones(db, events, &goal, reached).await;
     crate::achievements::service::after_event(db, events, user_id).await;
     Ok(goal)
 }

@@ -100,7 +100,7 @@ pub async fn create(
     }
     let reached = record_milestones(&txn, &goal).await?;
     txn.commit().await?;
-    announce_milestones(events, &goal, reached).await;
+    announce_milestones(db, events, &goal, reached).await;
     crate::achievements::service::after_event(db, events, user_id).await;
     Ok(goal)
 }
@@ -146,7 +146,7 @@ pub async fn update(
     let goal = active.update(&txn).await?;
     let reached = record_milestones(&txn, &goal).await?;
     txn.commit().await?;
-    announce_milestones(events, &goal, reached).await;
+    announce_milestones(db, events, &goal, reached).await;
     crate::achievements::service::after_event(db, events, user_id).await;
     Ok(goal)
 }
@@ -234,6 +234,7 @@ pub(super) async fn record_milestones(
 
 /// Raises a milestone event for each milestone the write that committed `goal` recorded.
 pub(super) async fn announce_milestones(
+    db: &DatabaseConnection,
     events: &EventBus,
     goal: &savings_goals::Model,
     reached: Vec<goal_milestones::Model>,
@@ -249,7 +250,7 @@ pub(super) async fn announce_milestones(
             reached_at: milestone.reached_at,
         })
     });
-    events.publish(goal.user_id, raised).await;
+    crate::notifications::service::raise(db, events, goal.user_id, raised.collect()).await;
 }
 
 /// Target dates in the past would make every projection meaningless.

@@ -6,8 +6,8 @@ use serde_json::json;
 use smartsave::foundation::entities::{
     achievements, budget_categories, budgets,
     budgets::BudgetPeriod,
-    exchange_rates, goal_contributions, goal_milestones, idempotency_keys, import_batches, recovery_codes, rules,
-    savings_goals,
+    exchange_rates, goal_contributions, goal_milestones, idempotency_keys, import_batches, notifications,
+    recovery_codes, rules, savings_goals,
     savings_goals::GoalStatus,
     schedule_occurrences::{self, OccurrenceStatus},
     schedules::{self, WeekendRule},
@@ -274,6 +274,20 @@ async fn own_one_of_everything(app: &TestApp, user_id: Uuid) {
         updated_at: Set(now),
     };
     rule("Rule").insert(&app.db).await.expect("rule");
+    notifications::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        kind: Set("ACHIEVEMENT".into()),
+        title: Set("Notified".into()),
+        body: Set(String::new()),
+        data: Set("{}".into()),
+        dedupe_key: Set(None),
+        created_at: Set(now),
+        read_at: Set(None),
+    }
+    .insert(&app.db)
+    .await
+    .expect("notification");
     // A rule written and deleted leaves its tombstone for delta sync.
     let gone = rule("Gone").insert(&app.db).await.expect("rule to delete");
     rules::Entity::delete_by_id(gone.id)

@@ -5,7 +5,7 @@ use std::{collections::BTreeSet, fs, path::Path};
 
 /// Bottom to top: the foundation, the domains in their order, the API surface, the
 /// application. Keep in step with ARCHITECTURE.md and `src/lib.rs`.
-const LAYERS: [&str; 20] = [
+const LAYERS: [&str; 21] = [
     "foundation",
     "graphql",
     "rates",
@@ -13,6 +13,7 @@ const LAYERS: [&str; 20] = [
     "users",
     "auth",
     "events",
+    "notifications",
     "achievements",
     "budgets",
     "schedules",

@@ -31,6 +31,7 @@ mod limits;
 mod migrations;
 mod net_worth;
 mod nodes;
+mod notifications;
 mod observability;
 mod ownership;
 mod persisted;

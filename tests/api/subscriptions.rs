@@ -641,20 +641,28 @@ async fn an_event_on_one_instance_reaches_a_subscriber_on_another() {
     others.quiet().await;
 }
 
-/// The budget-alert statement runs only when someone can hear the alert.
+/// A January budget "Home" of 100.00 with one category "Food" of `food`; the budget and
+/// the category's id.
+async fn home_budget(app: &TestApp, token: &str, food: &str) -> (Value, String) {
+    let budget = create_budget(
+        app,
+        token,
+        json!({ "name": "Home", "amount": "100.00", "period": "MONTHLY", "startDate": "2026-01-01",
+                "endDate": "2026-01-31", "categories": [{ "name": "Food", "amount": food }] }),
+    )
+    .await;
+    let category = budget["categories"][0]["id"].as_str().expect("category").to_owned();
+    (budget, category)
+}
+
+/// Alerts are stored as notifications whoever listens, so an expense costs the same
+/// statements watched or not.
 #[tokio::test]
-async fn expenses_nobody_watches_cost_no_alert_statement() {
+async fn expenses_cost_the_same_statements_watched_or_not() {
     let app = TestApp::spawn().await;
     let user = app.register_and_login().await;
     let token = user.access_token.as_str();
-    let budget = create_budget(
-        &app,
-        token,
-        json!({ "name": "Home", "amount": "100.00", "period": "MONTHLY", "startDate": "2026-01-01",
-                "endDate": "2026-01-31", "categories": [{ "name": "Food", "amount": "100.00" }] }),
-    )
-    .await;
-    let food = budget["categories"][0]["id"].as_str().expect("category").to_owned();
+    let (_, food) = home_budget(&app, token, "100.00").await;
     let expense = json!({ "amount": "1.00", "description": "spend", "transactionDate": "2026-01-05",
                           "type": "EXPENSE", "categoryId": food });
     // Warm up: the first transaction also unlocks an achievement.
@@ -669,7 +677,46 @@ async fn expenses_nobody_watches_cost_no_alert_statement() {
         .await;
     socket.wait_until_live(&app, token).await;
     let (_, watched) = app.statements_during(create_transaction(&app, token, expense)).await;
-    assert_eq!(watched, unwatched + 1, "one statement computes the alerts");
+    assert_eq!(watched, unwatched, "the alerts are computed either way");
+}
+
+#[tokio::test]
+async fn a_stored_notification_reaches_a_live_subscriber() {
+    let app = TestApp::spawn().await;
+    let user = app.register_and_login().await;
+    let token = user.access_token.as_str();
+    let (budget, food) = home_budget(&app, token, "400.00").await;
+    let mut socket = Socket::signed_in(&app, token).await;
+    socket
+        .subscribe("n", "subscription { notificationAdded { id kind title data } }")
+        .await;
+    socket.wait_until_live(&app, token).await;
+    let first = json!({ "amount": "90.00", "description": "shop", "transactionDate": "2026-01-05",
+                        "type": "EXPENSE", "categoryId": food });
+    create_transaction(&app, token, first).await;
+    let mut alerts = Vec::new();
+    while alerts.is_empty() {
+        let added = socket.event("n").await["data"]["notificationAdded"].clone();
+        if added["kind"] == "BUDGET_ALERT" {
+            alerts.push(added);
+        }
+    }
+    assert_eq!(alerts[0]["title"], "Home is at 80 %");
+    assert_eq!(alerts[0]["data"]["budgetId"], budget["id"]);
+    let stored = app
+        .gql(
+            "{ notifications(first: 10) { edges { node { id } } } }",
+            json!({}),
+            Some(token),
+        )
+        .await;
+    let ids: Vec<&Value> = stored["data"]["notifications"]["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|e| &e["node"]["id"])
+        .collect();
+    assert!(ids.contains(&&alerts[0]["id"]), "the one announced is the one stored");
 }
 
 #[tokio::test]

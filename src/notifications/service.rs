@@ -1,0 +1,217 @@
+//! Notifications: stored from the events a write raises, listed, counted and marked read.
+//! Raising is the one way events leave a write: `raise` stores what deserves a notification
+//! (once per dedupe key), then publishes the events and the new notifications to the live
+//! feed.
+
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Select, Set,
+    sea_query::OnConflict,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::foundation::entities::notifications::{self, Column, Entity as Notifications};
+use crate::{
+    events::{AlertScope, Event, EventBus},
+    foundation::{
+        db,
+        error::AppResult,
+        money::{Currency, display},
+        ownership,
+        pagination::{Cursor, Keyset, Page, Paged, SortKey, fetch},
+    },
+};
+
+pub const CURSOR_SCOPE: &str = "notifications";
+/// Ids one `markNotificationsRead` may name.
+pub const MAX_MARKED: usize = 500;
+
+/// What a notification is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    BudgetAlert,
+    GoalMilestone,
+    Achievement,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 3] = [Kind::BudgetAlert, Kind::GoalMilestone, Kind::Achievement];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::BudgetAlert => "BUDGET_ALERT",
+            Kind::GoalMilestone => "GOAL_MILESTONE",
+            Kind::Achievement => "ACHIEVEMENT",
+        }
+    }
+
+    pub fn parse(stored: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == stored)
+    }
+}
+
+/// A notification before it is stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Draft {
+    pub kind: Kind,
+    pub title: String,
+    pub body: String,
+    pub data: serde_json::Value,
+    pub dedupe_key: String,
+}
+
+/// The notification an event deserves, if any.
+pub fn draft(event: &Event) -> Option<Draft> {
+    match event {
+        Event::BudgetAlert(alert) => {
+            let currency = Currency::of(&alert.currency);
+            let (what, key) = match (alert.scope, &alert.category_name, alert.category_id) {
+                (AlertScope::Category, Some(name), Some(id)) => {
+                    (format!("{name} in {}", alert.budget_name), id.to_string())
+                }
+                _ => (alert.budget_name.clone(), "budget".to_owned()),
+            };
+            let title = if alert.threshold >= 100 {
+                format!("{what} is fully spent")
+            } else {
+                format!("{what} is at {} %", alert.threshold)
+            };
+            Some(Draft {
+                kind: Kind::BudgetAlert,
+                body: format!(
+                    "{} of {} spent.",
+                    display(alert.spent, currency, "en"),
+                    display(alert.amount, currency, "en"),
+                ),
+                title,
+                data: json!({
+                    "budgetId": alert.budget_id, "categoryId": alert.category_id, "threshold": alert.threshold,
+                    "spent": currency.amount(alert.spent).to_string(), "amount": currency.amount(alert.amount).to_string(),
+                    "currency": alert.currency, "transactionId": alert.transaction_id,
+                }),
+                dedupe_key: format!("budget_alert:{}:{key}:{}", alert.budget_id, alert.threshold),
+            })
+        }
+        Event::GoalMilestoneReached(reached) => {
+            let currency = Currency::of(&reached.currency);
+            Some(Draft {
+                kind: Kind::GoalMilestone,
+                title: format!("{} is {} % there", reached.goal_name, reached.percent),
+                body: format!(
+                    "{} of {} saved.",
+                    display(reached.current_amount, currency, "en"),
+                    display(reached.target_amount, currency, "en"),
+                ),
+                data: json!({
+                    "goalId": reached.goal_id, "percent": reached.percent,
+                    "currentAmount": currency.amount(reached.current_amount).to_string(),
+                    "targetAmount": currency.amount(reached.target_amount).to_string(), "currency": reached.currency,
+                }),
+                dedupe_key: format!("goal_milestone:{}:{}", reached.goal_id, reached.percent),
+            })
+        }
+        Event::AchievementUnlocked(achievement) => Some(Draft {
+            kind: Kind::Achievement,
+            title: format!("Achievement unlocked: {}", achievement.title),
+            body: achievement.description.clone().unwrap_or_default(),
+            data: json!({ "achievementId": achievement.id, "type": achievement.kind, "points": achievement.points }),
+            dedupe_key: format!("achievement:{}", achievement.kind),
+        }),
+        Event::TransactionChanged(_) | Event::NotificationAdded(_) => None,
+    }
+}
+
+/// Stores the notifications `events` deserve (a key already stored is skipped), then publishes
+/// the events and the notifications stored. The write that raised them has committed, so a
+/// failure here is logged, not returned.
+pub async fn raise(db: &DatabaseConnection, bus: &EventBus, user_id: Uuid, events: Vec<Event>) {
+    let mut added = Vec::new();
+    for draft in events.iter().filter_map(draft) {
+        match store(db, user_id, draft).await {
+            Ok(Some(row)) => added.push(Event::NotificationAdded(row)),
+            Ok(None) => {}
+            Err(err) => tracing::warn!(%user_id, error = %err, "storing a notification failed"),
+        }
+    }
+    bus.publish(user_id, events.into_iter().chain(added)).await;
+}
+
+/// Inserts one notification unless its key is stored; the row, or `None` for a repeat.
+async fn store(db: &impl ConnectionTrait, user_id: Uuid, draft: Draft) -> AppResult<Option<notifications::Model>> {
+    let row = notifications::Model {
+        id: Uuid::now_v7(),
+        user_id,
+        kind: draft.kind.as_str().to_owned(),
+        title: draft.title,
+        body: draft.body,
+        data: draft.data.to_string(),
+        dedupe_key: Some(draft.dedupe_key),
+        created_at: db::now(),
+        read_at: None,
+    };
+    let inserted = Notifications::insert(notifications::ActiveModel {
+        id: Set(row.id),
+        user_id: Set(row.user_id),
+        kind: Set(row.kind.clone()),
+        title: Set(row.title.clone()),
+        body: Set(row.body.clone()),
+        data: Set(row.data.clone()),
+        dedupe_key: Set(row.dedupe_key.clone()),
+        created_at: Set(row.created_at),
+        read_at: Set(None),
+    })
+    .on_conflict(
+        OnConflict::columns([Column::UserId, Column::DedupeKey])
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok((inserted == 1).then_some(row))
+}
+
+fn listed(user_id: Uuid, unread_only: bool) -> Select<Notifications> {
+    let select = ownership::owned::<Notifications>(user_id);
+    if unread_only {
+        select.filter(Column::ReadAt.is_null())
+    } else {
+        select
+    }
+}
+
+/// A page of the caller's notifications, newest first.
+pub async fn list(
+    db: &DatabaseConnection,
+    user_id: Uuid,
+    unread_only: bool,
+    page: &Page,
+) -> AppResult<Paged<notifications::Model>> {
+    let keyset = Keyset {
+        scope: CURSOR_SCOPE,
+        key: None,
+        id: Column::Id,
+        descending: true,
+    };
+    fetch(db, listed(user_id, unread_only), page, keyset, |n| Cursor {
+        key: SortKey::Id,
+        id: n.id,
+    })
+    .await
+}
+
+pub async fn count(db: &DatabaseConnection, user_id: Uuid, unread_only: bool) -> AppResult<u64> {
+    Ok(listed(user_id, unread_only).count(db).await?)
+}
+
+/// Marks the caller's notifications among `ids` (or all of them) read; returns how many were
+/// unread. Ids of others' notifications mark nothing.
+pub async fn mark_read(db: &DatabaseConnection, user_id: Uuid, ids: Option<&[Uuid]>) -> AppResult<u64> {
+    let mut update = Notifications::update_many()
+        .col_expr(Column::ReadAt, sea_orm::sea_query::Expr::value(db::now()))
+        .filter(Column::UserId.eq(user_id))
+        .filter(Column::ReadAt.is_null());
+    if let Some(ids) = ids {
+        update = update.filter(Column::Id.is_in(ids.iter().copied()));
+    }
+    Ok(update.exec(db).await?.rows_affected)
+}
