@@ -30,6 +30,7 @@ mod m20261203_000017_identity;
 mod m20261203_000018_rules_and_imports;
 mod m20261203_000019_delta_sync;
 mod m20261203_000020_notifications;
+mod m20261203_000021_notification_settings;
 
 /// Runs every migration in order; used on start-up and by `smartsave migrate`.
 pub struct Migrator;
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000018_rules_and_imports::Migration),
             Box::new(m20261203_000019_delta_sync::Migration),
             Box::new(m20261203_000020_notifications::Migration),
+            Box::new(m20261203_000021_notification_settings::Migration),
         ]
     }
 }

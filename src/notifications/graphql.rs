@@ -1,6 +1,6 @@
 //! Notification types, queries, mutations and the `notificationAdded` subscription.
 
-use async_graphql::{Context, Enum, ID, Json, Object, Result, ResultExt, Subscription};
+use async_graphql::{Context, Enum, ID, InputObject, Json, Object, Result, ResultExt, SimpleObject, Subscription};
 use futures_util::Stream;
 
 use crate::foundation::entities::notifications as rows;
@@ -12,7 +12,10 @@ use crate::{
         connection::{Conn, TotalCount, connection},
         scalars::DateTime,
     },
-    notifications::service::{self, CURSOR_SCOPE, Kind, MAX_MARKED},
+    notifications::{
+        preferences::{self, Change, Preference},
+        service::{self, CURSOR_SCOPE, Kind, MAX_MARKED},
+    },
 };
 
 /// What a notification is about.
@@ -24,6 +27,8 @@ pub enum NotificationKind {
     GoalMilestone,
     /// An achievement was unlocked.
     Achievement,
+    /// The Monday summary of the week before (by email; opt-in).
+    WeeklySummary,
 }
 
 impl From<Kind> for NotificationKind {
@@ -32,8 +37,57 @@ impl From<Kind> for NotificationKind {
             Kind::BudgetAlert => NotificationKind::BudgetAlert,
             Kind::GoalMilestone => NotificationKind::GoalMilestone,
             Kind::Achievement => NotificationKind::Achievement,
+            Kind::WeeklySummary => NotificationKind::WeeklySummary,
         }
     }
+}
+
+impl From<NotificationKind> for Kind {
+    fn from(kind: NotificationKind) -> Self {
+        match kind {
+            NotificationKind::BudgetAlert => Kind::BudgetAlert,
+            NotificationKind::GoalMilestone => Kind::GoalMilestone,
+            NotificationKind::Achievement => Kind::Achievement,
+            NotificationKind::WeeklySummary => Kind::WeeklySummary,
+        }
+    }
+}
+
+/// Where one kind of notification goes.
+#[derive(SimpleObject)]
+pub struct NotificationPreference {
+    /// The kind.
+    kind: NotificationKind,
+    /// Listed in `notifications` and sent to `notificationAdded`.
+    in_app: bool,
+    /// Mailed to the account's address once it is verified.
+    email: bool,
+    /// Sent to the user's webhooks.
+    webhook: bool,
+}
+
+impl From<Preference> for NotificationPreference {
+    fn from(p: Preference) -> Self {
+        NotificationPreference {
+            kind: p.kind.into(),
+            in_app: p.in_app,
+            email: p.email,
+            webhook: p.webhook,
+        }
+    }
+}
+
+/// A change to where one kind goes; omitted channels keep their setting.
+#[derive(InputObject)]
+pub struct NotificationPreferenceInput {
+    /// The kind.
+    kind: NotificationKind,
+    /// In the app.
+    in_app: Option<bool>,
+    /// By email.
+    email: Option<bool>,
+    /// To webhooks.
+    webhook: Option<bool>,
 }
 
 pub struct Notification(pub rows::Model);
@@ -109,6 +163,14 @@ impl NotificationsQuery {
         Ok(connection(rows, total, Notification))
     }
 
+    /// Where each kind of notification goes for the caller. Defaults: every kind in the app and
+    /// to webhooks, budget alerts also by email, the weekly summary nowhere until chosen.
+    async fn notification_preferences(&self, ctx: &Context<'_>) -> Result<Vec<NotificationPreference>> {
+        let (db, caller) = ctx.authenticated().extend()?;
+        let preferences = preferences::load(db, caller.id).await.extend()?;
+        Ok(preferences.all().iter().copied().map(Into::into).collect())
+    }
+
     /// How many of the caller's notifications are unread.
     async fn unread_notification_count(&self, ctx: &Context<'_>) -> Result<i32> {
         let (db, caller) = ctx.authenticated().extend()?;
@@ -122,6 +184,26 @@ pub struct NotificationsMutation;
 
 #[Object]
 impl NotificationsMutation {
+    /// Changes where kinds of notification go; returns every kind's setting.
+    async fn update_notification_preferences(
+        &self,
+        ctx: &Context<'_>,
+        input: Vec<NotificationPreferenceInput>,
+    ) -> Result<Vec<NotificationPreference>> {
+        let (db, caller) = ctx.authenticated().extend()?;
+        let changes: Vec<Change> = input
+            .into_iter()
+            .map(|p| Change {
+                kind: p.kind.into(),
+                in_app: p.in_app,
+                email: p.email,
+                webhook: p.webhook,
+            })
+            .collect();
+        let preferences = preferences::update(db, caller.id, &changes).await.extend()?;
+        Ok(preferences.all().iter().copied().map(Into::into).collect())
+    }
+
     /// Marks notifications read: those in `ids` (at most 500), or every one with `all: true`.
     /// Returns how many were unread; ids that are not the caller's mark nothing.
     async fn mark_notifications_read(&self, ctx: &Context<'_>, ids: Option<Vec<ID>>, all: Option<bool>) -> Result<i32> {

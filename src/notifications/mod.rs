@@ -5,4 +5,5 @@
 //! live feed, with a `NotificationAdded` for each notification stored.
 
 pub mod graphql;
+pub mod preferences;
 pub mod service;

@@ -5,7 +5,7 @@
 
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Select, Set,
-    sea_query::OnConflict,
+    TransactionTrait, sea_query::OnConflict,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -16,10 +16,12 @@ use crate::{
     foundation::{
         db,
         error::AppResult,
+        mail,
         money::{Currency, display},
         ownership,
         pagination::{Cursor, Keyset, Page, Paged, SortKey, fetch},
     },
+    notifications::preferences,
 };
 
 pub const CURSOR_SCOPE: &str = "notifications";
@@ -32,16 +34,24 @@ pub enum Kind {
     BudgetAlert,
     GoalMilestone,
     Achievement,
+    /// The Monday summary of the week before (email only, opt-in).
+    WeeklySummary,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 3] = [Kind::BudgetAlert, Kind::GoalMilestone, Kind::Achievement];
+    pub const ALL: [Kind; 4] = [
+        Kind::BudgetAlert,
+        Kind::GoalMilestone,
+        Kind::Achievement,
+        Kind::WeeklySummary,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::BudgetAlert => "BUDGET_ALERT",
             Kind::GoalMilestone => "GOAL_MILESTONE",
             Kind::Achievement => "ACHIEVEMENT",
+            Kind::WeeklySummary => "WEEKLY_SUMMARY",
         }
     }
 
@@ -121,23 +131,64 @@ pub fn draft(event: &Event) -> Option<Draft> {
     }
 }
 
-/// Stores the notifications `events` deserve (a key already stored is skipped), then publishes
-/// the events and the notifications stored. The write that raised them has committed, so a
-/// failure here is logged, not returned.
+/// Stores the notifications `events` deserve (a key already stored is skipped) with the mail
+/// the user's preferences ask for, then publishes the events and the notifications shown in
+/// the app. The write that raised them has committed, so a failure here is logged, not
+/// returned. Events that deserve no notification cost no statement.
 pub async fn raise(db: &DatabaseConnection, bus: &EventBus, user_id: Uuid, events: Vec<Event>) {
+    let drafts: Vec<Draft> = events.iter().filter_map(draft).collect();
     let mut added = Vec::new();
-    for draft in events.iter().filter_map(draft) {
-        match store(db, user_id, draft).await {
-            Ok(Some(row)) => added.push(Event::NotificationAdded(row)),
-            Ok(None) => {}
-            Err(err) => tracing::warn!(%user_id, error = %err, "storing a notification failed"),
+    if !drafts.is_empty() {
+        match deliver(db, user_id, drafts).await {
+            Ok(stored) => added.extend(
+                stored
+                    .into_iter()
+                    .filter(|row| row.in_app)
+                    .map(Event::NotificationAdded),
+            ),
+            Err(err) => tracing::warn!(%user_id, error = %err, "storing notifications failed"),
         }
     }
     bus.publish(user_id, events.into_iter().chain(added)).await;
 }
 
+/// Stores each draft, and queues its mail in the same database transaction when the user wants
+/// this kind by email and has a verified address (an address nobody proved may be someone
+/// else's). The job runner sends it within `MAIL_POLL_INTERVAL`.
+async fn deliver(db: &DatabaseConnection, user_id: Uuid, drafts: Vec<Draft>) -> AppResult<Vec<notifications::Model>> {
+    let preferences = preferences::load(db, user_id).await?;
+    let user = ownership::account(db, user_id).await?;
+    let mut stored = Vec::new();
+    for draft in drafts {
+        let choice = preferences.of(draft.kind);
+        let email = (choice.email && user.email_verified_at.is_some())
+            .then(|| {
+                mail::compose(
+                    "notification",
+                    &draft.title,
+                    json!({ "title": draft.title, "body": draft.body }),
+                )
+            })
+            .transpose()?;
+        let txn = db.begin().await?;
+        if let Some(row) = store(&txn, user_id, draft, choice.in_app).await? {
+            if let Some(content) = email {
+                mail::enqueue(&txn, Some(user_id), "notification", &user.email, Some(content)).await?;
+            }
+            stored.push(row);
+        }
+        txn.commit().await?;
+    }
+    Ok(stored)
+}
+
 /// Inserts one notification unless its key is stored; the row, or `None` for a repeat.
-async fn store(db: &impl ConnectionTrait, user_id: Uuid, draft: Draft) -> AppResult<Option<notifications::Model>> {
+async fn store(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    draft: Draft,
+    in_app: bool,
+) -> AppResult<Option<notifications::Model>> {
     let row = notifications::Model {
         id: Uuid::now_v7(),
         user_id,
@@ -148,6 +199,7 @@ async fn store(db: &impl ConnectionTrait, user_id: Uuid, draft: Draft) -> AppRes
         dedupe_key: Some(draft.dedupe_key),
         created_at: db::now(),
         read_at: None,
+        in_app,
     };
     let inserted = Notifications::insert(notifications::ActiveModel {
         id: Set(row.id),
@@ -159,6 +211,7 @@ async fn store(db: &impl ConnectionTrait, user_id: Uuid, draft: Draft) -> AppRes
         dedupe_key: Set(row.dedupe_key.clone()),
         created_at: Set(row.created_at),
         read_at: Set(None),
+        in_app: Set(in_app),
     })
     .on_conflict(
         OnConflict::columns([Column::UserId, Column::DedupeKey])
@@ -171,7 +224,7 @@ async fn store(db: &impl ConnectionTrait, user_id: Uuid, draft: Draft) -> AppRes
 }
 
 fn listed(user_id: Uuid, unread_only: bool) -> Select<Notifications> {
-    let select = ownership::owned::<Notifications>(user_id);
+    let select = ownership::owned::<Notifications>(user_id).filter(Column::InApp.eq(true));
     if unread_only {
         select.filter(Column::ReadAt.is_null())
     } else {
@@ -209,6 +262,7 @@ pub async fn mark_read(db: &DatabaseConnection, user_id: Uuid, ids: Option<&[Uui
     let mut update = Notifications::update_many()
         .col_expr(Column::ReadAt, sea_orm::sea_query::Expr::value(db::now()))
         .filter(Column::UserId.eq(user_id))
+        .filter(Column::InApp.eq(true))
         .filter(Column::ReadAt.is_null());
     if let Some(ids) = ids {
         update = update.filter(Column::Id.is_in(ids.iter().copied()));

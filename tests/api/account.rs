@@ -6,8 +6,8 @@ use serde_json::json;
 use smartsave::foundation::entities::{
     achievements, budget_categories, budgets,
     budgets::BudgetPeriod,
-    exchange_rates, goal_contributions, goal_milestones, idempotency_keys, import_batches, notifications,
-    recovery_codes, rules, savings_goals,
+    exchange_rates, goal_contributions, goal_milestones, idempotency_keys, import_batches, notification_settings,
+    notifications, recovery_codes, rules, savings_goals,
     savings_goals::GoalStatus,
     schedule_occurrences::{self, OccurrenceStatus},
     schedules::{self, WeekendRule},
@@ -284,10 +284,19 @@ async fn own_one_of_everything(app: &TestApp, user_id: Uuid) {
         dedupe_key: Set(None),
         created_at: Set(now),
         read_at: Set(None),
+        in_app: Set(true),
     }
     .insert(&app.db)
     .await
     .expect("notification");
+    notification_settings::ActiveModel {
+        user_id: Set(user_id),
+        settings: Set("{}".into()),
+        updated_at: Set(now),
+    }
+    .insert(&app.db)
+    .await
+    .expect("notification settings");
     // A rule written and deleted leaves its tombstone for delta sync.
     let gone = rule("Gone").insert(&app.db).await.expect("rule to delete");
     rules::Entity::delete_by_id(gone.id)

@@ -149,3 +149,174 @@ async fn milestones_and_achievements_notify_and_marking_read_is_per_user() {
     let body = app.gql(mark, json!({}), Some(&user.access_token)).await;
     assert_eq!(error_fields(&body), ["ids"], "{body}");
 }
+
+const PREFERENCES: &str = "{ notificationPreferences { kind inApp email webhook } }";
+const UPDATE_PREFERENCES: &str = "mutation($input: [NotificationPreferenceInput!]!) {
+  updateNotificationPreferences(input: $input) { kind inApp email webhook } }";
+
+fn preference<'a>(list: &'a Value, kind: &str) -> &'a Value {
+    list.as_array()
+        .expect("preferences")
+        .iter()
+        .find(|p| p["kind"] == kind)
+        .unwrap_or_else(|| panic!("{kind} in {list}"))
+}
+
+#[tokio::test]
+async fn preferences_start_from_the_defaults_and_keep_each_change() {
+    let app = TestApp::spawn().await;
+    let user = app.register_and_login().await;
+    let body = app.gql(PREFERENCES, json!({}), Some(&user.access_token)).await;
+    let kinds = &body["data"]["notificationPreferences"];
+    assert_eq!(
+        preference(kinds, "BUDGET_ALERT"),
+        &json!({ "kind": "BUDGET_ALERT", "inApp": true, "email": true, "webhook": true })
+    );
+    assert_eq!(
+        preference(kinds, "GOAL_MILESTONE"),
+        &json!({ "kind": "GOAL_MILESTONE", "inApp": true, "email": false, "webhook": true })
+    );
+    assert_eq!(
+        preference(kinds, "WEEKLY_SUMMARY"),
+        &json!({ "kind": "WEEKLY_SUMMARY", "inApp": false, "email": false, "webhook": false }),
+        "opt-in"
+    );
+    let body = app
+        .gql(
+            UPDATE_PREFERENCES,
+            json!({ "input": [{ "kind": "BUDGET_ALERT", "email": false }, { "kind": "WEEKLY_SUMMARY", "email": true }] }),
+            Some(&user.access_token),
+        )
+        .await;
+    let updated = &body["data"]["updateNotificationPreferences"];
+    assert_eq!(preference(updated, "BUDGET_ALERT")["email"], false, "{body}");
+    assert_eq!(
+        preference(updated, "BUDGET_ALERT")["inApp"],
+        true,
+        "untouched channels keep theirs"
+    );
+    assert_eq!(preference(updated, "WEEKLY_SUMMARY")["email"], true);
+    // A second change keeps the first.
+    app.gql(
+        UPDATE_PREFERENCES,
+        json!({ "input": [{ "kind": "GOAL_MILESTONE", "inApp": false }] }),
+        Some(&user.access_token),
+    )
+    .await;
+    let body = app.gql(PREFERENCES, json!({}), Some(&user.access_token)).await;
+    let kinds = &body["data"]["notificationPreferences"];
+    assert_eq!(preference(kinds, "BUDGET_ALERT")["email"], false);
+    assert_eq!(preference(kinds, "GOAL_MILESTONE")["inApp"], false);
+    // Nobody else's changed.
+    let other = app.register_and_login().await;
+    let body = app.gql(PREFERENCES, json!({}), Some(&other.access_token)).await;
+    assert_eq!(
+        preference(&body["data"]["notificationPreferences"], "BUDGET_ALERT")["email"],
+        true
+    );
+
+    // A kind kept out of the app is not listed (it is still the record that it happened).
+    let goal = app
+        .gql(
+            "mutation { createSavingsGoal(input: { name: \"Bike\", targetAmount: \"100.00\" }) { id } }",
+            json!({}),
+            Some(&user.access_token),
+        )
+        .await["data"]["createSavingsGoal"]["id"]
+        .as_str()
+        .expect("goal")
+        .to_owned();
+    app.gql(
+        "mutation($g: ID!) { contributeToGoal(input: { goalId: $g, amount: \"30.00\" }) { id } }",
+        json!({ "g": goal }),
+        Some(&user.access_token),
+    )
+    .await;
+    let (nodes, total, unread) = list(&app, &user, false).await;
+    assert!(of_kind(&nodes, "GOAL_MILESTONE").is_empty(), "{nodes:?}");
+    assert_eq!(total as usize, nodes.len());
+    assert_eq!(unread as usize, nodes.len());
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM notifications WHERE kind = 'GOAL_MILESTONE'")
+            .await,
+        1
+    );
+}
+
+/// A server that mails through a loopback SMTP sink, and a user of it who has received the
+/// verification mail (and followed its link when `verified`).
+async fn mailed_user(address: &str, verified: bool) -> (TestApp, crate::smtp::SmtpSink, TestUser) {
+    let (app, sink) = crate::identity::mail_app(&[]).await;
+    let token = crate::identity::register(&app, address).await;
+    let link = sink.wait_for(address, 1).await[0].token();
+    if verified {
+        let body = app
+            .gql(
+                "mutation($t: String!) { verifyEmail(token: $t) { emailVerified } }",
+                json!({ "t": link }),
+                Some(&token),
+            )
+            .await;
+        assert_eq!(body["data"]["verifyEmail"]["emailVerified"], true, "{body}");
+    }
+    let user = TestUser {
+        id: String::new(),
+        email: address.into(),
+        access_token: token,
+        refresh_token: String::new(),
+    };
+    (app, sink, user)
+}
+
+#[tokio::test]
+async fn a_budget_alert_is_mailed_once_to_a_verified_address_and_not_when_turned_off() {
+    let address = "alerts@example.com";
+    let (app, sink, user) = mailed_user(address, true).await;
+    let token = user.access_token.clone();
+    let (_, food) = budget(&app, &user).await;
+
+    let first = create_transaction(&app, &token, expense("85.00", &food)).await;
+    let mail = sink.wait_for(address, 2).await;
+    assert_eq!(mail[1].subject(), "Groceries is at 80 %");
+    assert!(mail[1].body.contains("$85.00 of $100.00 spent."), "{}", mail[1].body);
+
+    // Crossing 80 % again is no new notification and no new mail.
+    app.gql(
+        "mutation($id: ID!) { deleteTransaction(id: $id) }",
+        json!({ "id": first }),
+        Some(&token),
+    )
+    .await;
+    create_transaction(&app, &token, expense("86.00", &food)).await;
+    // Turned off: 100 % is stored, not mailed.
+    app.gql(
+        UPDATE_PREFERENCES,
+        json!({ "input": [{ "kind": "BUDGET_ALERT", "email": false }] }),
+        Some(&token),
+    )
+    .await;
+    create_transaction(&app, &token, expense("20.00", &food)).await;
+    let (nodes, _, _) = list(&app, &user, false).await;
+    assert_eq!(of_kind(&nodes, "BUDGET_ALERT").len(), 2, "80 % and 100 %");
+    // Several mail polls later, still the verification and the one alert.
+    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    assert_eq!(sink.to(address).len(), 2);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbound_emails WHERE kind = 'notification'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn an_unverified_address_gets_no_alert_mail() {
+    let address = "unverified@example.com";
+    let (app, sink, user) = mailed_user(address, false).await;
+    let token = user.access_token.clone();
+    let (_, food) = budget(&app, &user).await;
+    create_transaction(&app, &token, expense("85.00", &food)).await;
+    let (nodes, _, _) = list(&app, &user, false).await;
+    assert_eq!(of_kind(&nodes, "BUDGET_ALERT").len(), 1, "still notified in the app");
+    tokio::time::sleep(std::time::Duration::from_millis(1_000)).await;
+    assert_eq!(sink.to(address).len(), 1, "only the verification mail");
+}

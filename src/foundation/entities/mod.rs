@@ -10,6 +10,7 @@ pub mod goal_contributions;
 pub mod goal_milestones;
 pub mod idempotency_keys;
 pub mod import_batches;
+pub mod notification_settings;
 pub mod notifications;
 pub mod outbound_emails;
 pub mod recovery_codes;

@@ -18,6 +18,8 @@ pub struct Model {
     pub dedupe_key: Option<String>,
     pub created_at: DateTimeUtc,
     pub read_at: Option<DateTimeUtc>,
+    /// Shown in the app (the user's preference for its kind when it was raised).
+    pub in_app: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -35,6 +35,8 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         "email_change_requested.html",
         "reset_password.txt",
         "reset_password.html",
+        "notification.txt",
+        "notification.html",
     ] {
         // A template that does not parse is a bug the unit tests catch.
         if let Err(e) = env.add_template(name, source) {
