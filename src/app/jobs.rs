@@ -49,6 +49,7 @@ use crate::{
         config::{Config, JobsConfig},
         mail::{self, MailQueued, Mailer, Outbox},
     },
+    reports::weekly,
     schedules::posting,
     sync,
 };
@@ -126,6 +127,8 @@ pub enum Job {
     Cleanup,
     /// Compose requested mail (password resets) and send what is due in the outbox.
     DeliverMail,
+    /// Send the weekly summaries due (Monday from 09:00 in each user's time zone).
+    WeeklySummaries,
 }
 
 impl Job {
@@ -135,6 +138,7 @@ impl Job {
             Job::PostSchedules => "post_schedules",
             Job::Cleanup => "cleanup",
             Job::DeliverMail => "deliver_mail",
+            Job::WeeklySummaries => "weekly_summaries",
         }
     }
 }
@@ -340,7 +344,7 @@ impl Jobs {
     pub async fn run(self, stop: impl Future<Output = ()> + Send + 'static, grace: Duration) {
         let work = Arc::clone(&self.work);
         // Catch up at once: what fell due while the service was down.
-        for job in [Job::PostSchedules, Job::Cleanup, Job::DeliverMail] {
+        for job in [Job::PostSchedules, Job::Cleanup, Job::DeliverMail, Job::WeeklySummaries] {
             let key = format!("{}:start:{}", job.name(), self.instance);
             if let Err(e) = work.queue.push(job, key).await {
                 tracing::warn!(error = %e, "could not enqueue the start-up jobs");
@@ -350,7 +354,7 @@ impl Jobs {
         let (poll, instance) = (self.config.poll_interval, self.instance.clone());
         let name = |role: &str| format!("{}-{role}-{instance}", work.name);
         let (worker, posting, daily, gauges) = (name("work"), name("posting"), name("daily"), name("gauges"));
-        let mail_clock = name("mail");
+        let (mail_clock, hourly) = (name("mail"), name("hourly"));
         let mail_bell = tokio::spawn(push_on_mail(Arc::clone(&work), self.mail_queued.clone()));
         let monitor = match work.queue.clone() {
             Queue::Sqlite(storage) => {
@@ -379,6 +383,7 @@ impl Jobs {
             .register(clock(Job::PostSchedules, self.config.posting_interval, posting))
             .register(clock(Job::Cleanup, Duration::from_secs(86_400), daily))
             .register(clock(Job::DeliverMail, self.mail_poll, mail_clock))
+            .register(clock(Job::WeeklySummaries, Duration::from_secs(3_600), hourly))
             .register(move |_| {
                 WorkerBuilder::new(gauges.clone())
                     .backend(CronScheduler::new(Every(GAUGE_INTERVAL)))
@@ -442,6 +447,12 @@ async fn run_job(job: Job, work: Data<Arc<Work>>) -> Result<(), BoxDynError> {
         }),
         Job::Cleanup => cleanup(&work).await,
         Job::DeliverMail => deliver_mail(&work).await,
+        Job::WeeklySummaries => weekly::send_due(&work.db, chrono::Utc::now()).await.map(|sent| {
+            if sent > 0 {
+                tracing::info!(sent, "weekly summaries sent");
+                work.outbox.notify();
+            }
+        }),
     };
     let label = if outcome.is_ok() { "ok" } else { "error" };
     counter!("job_runs_total", "job" => job.name(), "outcome" => label).increment(1);

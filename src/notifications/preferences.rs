@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use sea_orm::{ConnectionTrait, EntityTrait, Set, sea_query::OnConflict};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, sea_query::OnConflict};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -129,6 +129,23 @@ pub async fn update(db: &impl ConnectionTrait, user_id: Uuid, changes: &[Change]
     .exec_without_returning(db)
     .await?;
     Ok(Preferences::from_stored(&choices))
+}
+
+/// The users who want `kind` somewhere (an opt-in kind such as the weekly summary is only
+/// wanted by users who stored a choice for it).
+pub async fn users_wanting(db: &impl ConnectionTrait, kind: Kind) -> AppResult<Vec<Uuid>> {
+    let rows = Settings::find()
+        .filter(Column::Settings.like(format!("%\"{}\"%", kind.as_str())))
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let choices: BTreeMap<String, Choice> = serde_json::from_str(&row.settings).ok()?;
+            let preference = Preferences::from_stored(&choices).of(kind);
+            (preference.in_app || preference.email).then_some(row.user_id)
+        })
+        .collect())
 }
 
 #[cfg(test)]

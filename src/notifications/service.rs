@@ -155,7 +155,11 @@ pub async fn raise(db: &DatabaseConnection, bus: &EventBus, user_id: Uuid, event
 /// Stores each draft, and queues its mail in the same database transaction when the user wants
 /// this kind by email and has a verified address (an address nobody proved may be someone
 /// else's). The job runner sends it within `MAIL_POLL_INTERVAL`.
-async fn deliver(db: &DatabaseConnection, user_id: Uuid, drafts: Vec<Draft>) -> AppResult<Vec<notifications::Model>> {
+pub async fn deliver(
+    db: &DatabaseConnection,
+    user_id: Uuid,
+    drafts: Vec<Draft>,
+) -> AppResult<Vec<notifications::Model>> {
     let preferences = preferences::load(db, user_id).await?;
     let user = ownership::account(db, user_id).await?;
     let mut stored = Vec::new();

@@ -5,3 +5,4 @@ pub mod forecast;
 pub mod graphql;
 pub mod net_worth;
 pub mod service;
+pub mod weekly;

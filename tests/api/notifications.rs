@@ -320,3 +320,89 @@ async fn an_unverified_address_gets_no_alert_mail() {
     tokio::time::sleep(std::time::Duration::from_millis(1_000)).await;
     assert_eq!(sink.to(address).len(), 1, "only the verification mail");
 }
+
+#[tokio::test]
+async fn the_weekly_summary_goes_once_on_monday_morning_to_those_who_asked() {
+    let address = "weekly@example.com";
+    let (app, sink, user) = mailed_user(address, true).await;
+    let token = user.access_token.clone();
+    let bystander = app.register_and_login().await;
+    for who in [&token, &bystander.access_token] {
+        let body = app
+            .gql(
+                "mutation { updateProfile(input: { preferences: { timezone: \"Europe/Berlin\" } }) { id } }",
+                json!({}),
+                Some(who),
+            )
+            .await;
+        assert!(body["data"]["updateProfile"].is_object(), "{body}");
+    }
+    app.gql(
+        UPDATE_PREFERENCES,
+        json!({ "input": [{ "kind": "WEEKLY_SUMMARY", "email": true }] }),
+        Some(&token),
+    )
+    .await;
+    let budget = create_budget(
+        &app,
+        &token,
+        json!({ "name": "November", "amount": "900.00", "period": "MONTHLY", "startDate": "2026-11-01",
+                "endDate": "2026-11-30", "categories": [{ "name": "Food", "amount": "400.00" },
+                                                       { "name": "Fun", "amount": "400.00" }] }),
+    )
+    .await;
+    let (food, fun) = (
+        budget["categories"][0]["id"].as_str().expect("food").to_owned(),
+        budget["categories"][1]["id"].as_str().expect("fun").to_owned(),
+    );
+    let on = |date: &str, amount: &str, kind: &str, category: Option<&str>| json!({ "amount": amount, "description": "x", "transactionDate": date, "type": kind, "categoryId": category });
+    // The week of Monday 2026-11-23 to Sunday 2026-11-29, and one day after it.
+    for input in [
+        on("2026-11-24", "1000.00", "INCOME", None),
+        on("2026-11-25", "40.00", "EXPENSE", Some(&food)),
+        on("2026-11-29", "25.50", "EXPENSE", Some(&fun)),
+        on("2026-11-30", "99.00", "EXPENSE", Some(&fun)),
+    ] {
+        create_transaction(&app, &token, input.clone()).await;
+        let mut theirs = input;
+        theirs["categoryId"] = Value::Null;
+        create_transaction(&app, &bystander.access_token, theirs).await;
+    }
+    let at = |text: &str| text.parse::<chrono::DateTime<chrono::Utc>>().expect("instant");
+    // 08:59 in Berlin on Monday 2026-11-30: not yet.
+    let early = smartsave::reports::weekly::send_due(&app.db, at("2026-11-30T07:59:00Z"))
+        .await
+        .expect("run");
+    assert_eq!(early, 0);
+    // 09:05: two servers at once send one.
+    let nine = at("2026-11-30T08:05:00Z");
+    let (a, b) = tokio::join!(
+        smartsave::reports::weekly::send_due(&app.db, nine),
+        smartsave::reports::weekly::send_due(&app.db, nine)
+    );
+    assert_eq!(a.expect("first") + b.expect("second"), 1);
+    assert_eq!(
+        smartsave::reports::weekly::send_due(&app.db, at("2026-11-30T10:00:00Z"))
+            .await
+            .expect("later"),
+        0
+    );
+    let mail = sink.wait_for(address, 2).await;
+    assert_eq!(mail[1].subject(), "Your week, 2026-11-23 to 2026-11-29");
+    assert!(
+        mail[1]
+            .body
+            .contains("Income $1,000.00, spending $65.50 in 3 transactions. Most spent on: Food $40.00, Fun $25.50."),
+        "{}",
+        mail[1].body
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM notifications WHERE kind = 'WEEKLY_SUMMARY'")
+            .await,
+        1,
+        "the bystander did not ask for one"
+    );
+    // Email only was asked for: not in the app.
+    let (nodes, _, _) = list(&app, &user, false).await;
+    assert!(of_kind(&nodes, "WEEKLY_SUMMARY").is_empty());
+}
