@@ -23,7 +23,7 @@ use crate::m20261121_000001_create_users::Users;
 pub struct Migration;
 
 #[derive(DeriveIden, Clone, Copy)]
-enum Sync {
+enum SyncColumns {
     ChangeSeq,
     SyncFloor,
 }
@@ -143,7 +143,7 @@ fn drop_triggers(backend: DbBackend, table: &str) -> Vec<String> {
 }
 
 fn change_seq() -> ColumnDef {
-    ColumnDef::new(Sync::ChangeSeq)
+    ColumnDef::new(SyncColumns::ChangeSeq)
         .big_integer()
         .not_null()
         .default(0)
@@ -160,7 +160,7 @@ impl MigrationTrait for Migration {
             Users::Table.into_iden(),
             vec![
                 change_seq(),
-                ColumnDef::new(Sync::SyncFloor)
+                ColumnDef::new(SyncColumns::SyncFloor)
                     .big_integer()
                     .not_null()
                     .default(0)
@@ -205,7 +205,7 @@ impl MigrationTrait for Migration {
             }
             db.execute_unprepared(&format!("DROP INDEX IF EXISTS idx_{table}_user_change_seq"))
                 .await?;
-            drop_columns(manager, Alias::new(table).into_iden(), &[Sync::ChangeSeq]).await?;
+            drop_columns(manager, Alias::new(table).into_iden(), &[SyncColumns::ChangeSeq]).await?;
         }
         if backend == DbBackend::Postgres {
             db.execute_unprepared("DROP FUNCTION IF EXISTS smartsave_sync_stamp()")
@@ -216,6 +216,11 @@ impl MigrationTrait for Migration {
                 .await?;
         }
         db.execute_unprepared("DROP TABLE sync_tombstones").await?;
-        drop_columns(manager, Users::Table.into_iden(), &[Sync::ChangeSeq, Sync::SyncFloor]).await
+        drop_columns(
+            manager,
+            Users::Table.into_iden(),
+            &[SyncColumns::ChangeSeq, SyncColumns::SyncFloor],
+        )
+        .await
     }
 }

@@ -5,7 +5,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::columns::{id, instant, owner, owner_fk};
+use crate::columns::{id, index, instant, owner, owner_fk};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -50,24 +50,21 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                Index::create()
-                    .name("idx_notifications_user_dedupe")
-                    .table(Notifications::Table)
-                    .col(Notifications::UserId)
-                    .col(Notifications::DedupeKey)
-                    .unique()
-                    .to_owned(),
+                index(
+                    "idx_notifications_user_dedupe",
+                    Notifications::Table,
+                    [Notifications::UserId, Notifications::DedupeKey],
+                )
+                .unique()
+                .take(),
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("idx_notifications_user_unread")
-                    .table(Notifications::Table)
-                    .col(Notifications::UserId)
-                    .col(Notifications::ReadAt)
-                    .to_owned(),
-            )
+            .create_index(index(
+                "idx_notifications_user_unread",
+                Notifications::Table,
+                [Notifications::UserId, Notifications::ReadAt],
+            ))
             .await
     }
 

@@ -62,6 +62,11 @@ impl CategoryIndex {
         Ok(CategoryIndex(index))
     }
 
+    /// Every category's id.
+    pub fn ids(&self) -> std::collections::HashSet<Uuid> {
+        self.0.values().flatten().map(|(id, _, _)| *id).collect()
+    }
+
     pub fn knows(&self, name: &str) -> bool {
         self.0.contains_key(&name.trim().to_lowercase())
     }

@@ -20,6 +20,7 @@ use crate::{
 
 /// What a notification is about.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::notifications::service::Kind")]
 pub enum NotificationKind {
     /// A budget or one of its categories reached 80 % or 100 % of its amount.
     BudgetAlert,
@@ -29,28 +30,6 @@ pub enum NotificationKind {
     Achievement,
     /// The Monday summary of the week before (by email; opt-in).
     WeeklySummary,
-}
-
-impl From<Kind> for NotificationKind {
-    fn from(kind: Kind) -> Self {
-        match kind {
-            Kind::BudgetAlert => NotificationKind::BudgetAlert,
-            Kind::GoalMilestone => NotificationKind::GoalMilestone,
-            Kind::Achievement => NotificationKind::Achievement,
-            Kind::WeeklySummary => NotificationKind::WeeklySummary,
-        }
-    }
-}
-
-impl From<NotificationKind> for Kind {
-    fn from(kind: NotificationKind) -> Self {
-        match kind {
-            NotificationKind::BudgetAlert => Kind::BudgetAlert,
-            NotificationKind::GoalMilestone => Kind::GoalMilestone,
-            NotificationKind::Achievement => Kind::Achievement,
-            NotificationKind::WeeklySummary => Kind::WeeklySummary,
-        }
-    }
 }
 
 /// Where one kind of notification goes.

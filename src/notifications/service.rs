@@ -4,8 +4,8 @@
 //! feed.
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Select, Set,
-    TransactionTrait, sea_query::OnConflict,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
+    Select, TransactionTrait, sea_query::OnConflict,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -205,25 +205,15 @@ async fn store(
         read_at: None,
         in_app,
     };
-    let inserted = Notifications::insert(notifications::ActiveModel {
-        id: Set(row.id),
-        user_id: Set(row.user_id),
-        kind: Set(row.kind.clone()),
-        title: Set(row.title.clone()),
-        body: Set(row.body.clone()),
-        data: Set(row.data.clone()),
-        dedupe_key: Set(row.dedupe_key.clone()),
-        created_at: Set(row.created_at),
-        read_at: Set(None),
-        in_app: Set(in_app),
-    })
-    .on_conflict(
-        OnConflict::columns([Column::UserId, Column::DedupeKey])
-            .do_nothing()
-            .to_owned(),
-    )
-    .exec_without_returning(db)
-    .await?;
+    // `Unchanged` values are inserted too: the model is the row as it is to be stored.
+    let inserted = Notifications::insert(row.clone().into_active_model())
+        .on_conflict(
+            OnConflict::columns([Column::UserId, Column::DedupeKey])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
     Ok((inserted == 1).then_some(row))
 }
 

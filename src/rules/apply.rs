@@ -13,6 +13,7 @@ use uuid::Uuid;
 use crate::foundation::entities::budget_categories;
 use crate::foundation::entities::transactions::{self, Column, Entity as Transactions, TransactionType};
 use crate::{
+    budgets,
     foundation::{db, error::AppResult, ownership},
     rules::{
         edited::{Edited, Field},
@@ -71,8 +72,12 @@ pub async fn on_new(
 ) -> AppResult<Outcome> {
     let rules = service::load(db, user_id).await?;
     let mut outcome = rules.apply(candidate);
-    let categories = match outcome.category {
-        Some(_) if !given.contains(Field::Category) => category_ids(db, user_id).await?,
+    let categories: HashSet<Uuid> = match outcome.category {
+        Some((id, _)) if !given.contains(Field::Category) => budgets::categories::find(db, user_id, id)
+            .await?
+            .map(|category| category.id)
+            .into_iter()
+            .collect(),
         _ => HashSet::new(),
     };
     outcome = permitted(outcome, given, false, false, &categories);

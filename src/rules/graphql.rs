@@ -13,7 +13,7 @@ use crate::{
     rules::{
         apply,
         edited::Field,
-        engine::{Action, Condition, TextField, TextOp},
+        engine::{Action, Condition, TextField},
         service::{self, ConditionInput, NewRule, RulePatch},
     },
 };
@@ -63,6 +63,7 @@ impl Rule {
 
 /// Which text a text condition reads.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::rules::engine::TextField")]
 pub enum RuleTextField {
     Payee,
     Description,
@@ -70,6 +71,7 @@ pub enum RuleTextField {
 
 /// How a text condition compares; all ignore case and surrounding spaces.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::rules::engine::TextOp")]
 pub enum TextOperator {
     Equals,
     Contains,
@@ -127,16 +129,8 @@ impl From<Condition> for RuleCondition {
     fn from(condition: Condition) -> Self {
         match condition {
             Condition::Text { field, op, value } => RuleCondition::Text(TextCondition {
-                field: match field {
-                    TextField::Payee => RuleTextField::Payee,
-                    TextField::Description => RuleTextField::Description,
-                },
-                operator: match op {
-                    TextOp::Equals => TextOperator::Equals,
-                    TextOp::Contains => TextOperator::Contains,
-                    TextOp::StartsWith => TextOperator::StartsWith,
-                    TextOp::Matches => TextOperator::Matches,
-                },
+                field: field.into(),
+                operator: op.into(),
                 value,
             }),
             Condition::Amount { currency, min, max } => {
@@ -244,12 +238,7 @@ pub enum RuleActionInput {
 fn condition(input: RuleConditionInput) -> ConditionInput {
     let text = |field, m: TextMatchInput| ConditionInput::Text {
         field,
-        op: match m.operator {
-            TextOperator::Equals => TextOp::Equals,
-            TextOperator::Contains => TextOp::Contains,
-            TextOperator::StartsWith => TextOp::StartsWith,
-            TextOperator::Matches => TextOp::Matches,
-        },
+        op: m.operator.into(),
         value: m.value,
     };
     match input {

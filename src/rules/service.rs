@@ -178,6 +178,8 @@ async fn checked_conditions(
         errors.add("input.conditions", format!("at most {MAX_CONDITIONS} conditions"));
     }
     let mut conditions = Vec::with_capacity(inputs.len());
+    // Read once, for the amount conditions that name no currency.
+    let mut reporting: Option<Currency> = None;
     for (i, input) in inputs.into_iter().enumerate() {
         let field = format!("input.conditions.{i}");
         conditions.push(match input {
@@ -197,15 +199,18 @@ async fn checked_conditions(
                             continue;
                         }
                     },
-                    None => Currency::of(&ownership::account(db, user_id).await?.currency),
+                    None => match reporting {
+                        Some(currency) => currency,
+                        None => *reporting.insert(Currency::of(&ownership::account(db, user_id).await?.currency)),
+                    },
                 };
                 let mut minor = |bound: Option<Money>| {
-                    bound.and_then(|amount| errors.take(&field, validate::amount(amount, currency)).map(Some))
+                    bound.and_then(|amount| errors.take(&field, validate::amount(amount, currency)))
                 };
                 Condition::Amount {
                     currency: currency.code().to_owned(),
-                    min: minor(min).flatten(),
-                    max: minor(max).flatten(),
+                    min: minor(min),
+                    max: minor(max),
                 }
             }
             ConditionInput::Type(kind) => {

@@ -51,6 +51,29 @@ fn expense(amount: &str, category: &str) -> Value {
             "categoryId": category })
 }
 
+/// A goal "Bike" of `target` with one contribution of `amount`; the goal's id.
+async fn goal_with_contribution(app: &TestApp, user: &TestUser, target: &str, amount: &str) -> String {
+    let goal = app
+        .gql(
+            "mutation($t: Decimal!) { createSavingsGoal(input: { name: \"Bike\", targetAmount: $t }) { id } }",
+            json!({ "t": target }),
+            Some(&user.access_token),
+        )
+        .await["data"]["createSavingsGoal"]["id"]
+        .as_str()
+        .expect("goal")
+        .to_owned();
+    let body = app
+        .gql(
+            "mutation($g: ID!, $a: Decimal!) { contributeToGoal(input: { goalId: $g, amount: $a }) { id } }",
+            json!({ "g": goal, "a": amount }),
+            Some(&user.access_token),
+        )
+        .await;
+    assert!(body["data"]["contributeToGoal"].is_object(), "{body}");
+    goal
+}
+
 #[tokio::test]
 async fn a_budget_crossing_80_percent_notifies_once_even_when_it_crosses_again() {
     let app = TestApp::spawn().await;
@@ -95,24 +118,7 @@ async fn milestones_and_achievements_notify_and_marking_read_is_per_user() {
     let app = TestApp::spawn().await;
     let user = app.register_and_login().await;
     let other = app.register_and_login().await;
-    let goal = app
-        .gql(
-            "mutation { createSavingsGoal(input: { name: \"Bike\", targetAmount: \"400.00\" }) { id } }",
-            json!({}),
-            Some(&user.access_token),
-        )
-        .await["data"]["createSavingsGoal"]["id"]
-        .as_str()
-        .expect("goal")
-        .to_owned();
-    let body = app
-        .gql(
-            "mutation($g: ID!) { contributeToGoal(input: { goalId: $g, amount: \"100.00\" }) { id } }",
-            json!({ "g": goal }),
-            Some(&user.access_token),
-        )
-        .await;
-    assert!(body["data"]["contributeToGoal"].is_object(), "{body}");
+    let goal = goal_with_contribution(&app, &user, "400.00", "100.00").await;
     let (nodes, total, unread) = list(&app, &user, false).await;
     let milestones = of_kind(&nodes, "GOAL_MILESTONE");
     assert_eq!(milestones.len(), 1, "{nodes:?}");
@@ -216,22 +222,7 @@ async fn preferences_start_from_the_defaults_and_keep_each_change() {
     );
 
     // A kind kept out of the app is not listed (it is still the record that it happened).
-    let goal = app
-        .gql(
-            "mutation { createSavingsGoal(input: { name: \"Bike\", targetAmount: \"100.00\" }) { id } }",
-            json!({}),
-            Some(&user.access_token),
-        )
-        .await["data"]["createSavingsGoal"]["id"]
-        .as_str()
-        .expect("goal")
-        .to_owned();
-    app.gql(
-        "mutation($g: ID!) { contributeToGoal(input: { goalId: $g, amount: \"30.00\" }) { id } }",
-        json!({ "g": goal }),
-        Some(&user.access_token),
-    )
-    .await;
+    goal_with_contribution(&app, &user, "100.00", "30.00").await;
     let (nodes, total, unread) = list(&app, &user, false).await;
     assert!(of_kind(&nodes, "GOAL_MILESTONE").is_empty(), "{nodes:?}");
     assert_eq!(total as usize, nodes.len());

@@ -3,12 +3,12 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, ResultExt, SimpleObject, Upload};
 use axum::body::Bytes;
 
-use crate::foundation::entities::import_batches::{self as batch_rows, ImportFormat};
+use crate::foundation::entities::import_batches as batch_rows;
 use crate::{
     accounts::graphql::Account,
     events::EventBus,
     foundation::{
-        bank_files::{csv_mapped::CsvMapping, qif::DateOrder},
+        bank_files::csv_mapped::CsvMapping,
         error::AppError,
         ids,
         money::{Currency, Money},
@@ -27,6 +27,7 @@ use crate::{
 
 /// The statement file formats `importStatement` reads.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::foundation::entities::import_batches::ImportFormat")]
 pub enum StatementFormat {
     /// OFX or QFX, 1.x (SGML) or 2.x (XML).
     Ofx,
@@ -39,19 +40,9 @@ pub enum StatementFormat {
     Csv,
 }
 
-impl From<ImportFormat> for StatementFormat {
-    fn from(format: ImportFormat) -> Self {
-        match format {
-            ImportFormat::Ofx => StatementFormat::Ofx,
-            ImportFormat::Qif => StatementFormat::Qif,
-            ImportFormat::Camt053 => StatementFormat::Camt053,
-            ImportFormat::Csv => StatementFormat::Csv,
-        }
-    }
-}
-
 /// How a QIF file writes its dates.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::foundation::bank_files::qif::DateOrder")]
 pub enum QifDateOrder {
     /// 11/02/2026 is November 2 (Quicken US).
     MonthFirst,
@@ -198,23 +189,14 @@ impl ImportRow {
             RowOutcome::New {
                 entry,
                 transaction_id,
-                ruled,
                 category_id,
-            } => {
-                let rule = ruled
-                    .category
-                    .map(|(_, rule)| rule)
-                    .or(ruled.payee.as_ref().map(|(_, rule)| *rule))
-                    .or(ruled.description.as_ref().map(|(_, rule)| *rule));
-                ImportRow {
-                    payee: ruled.payee.map(|(p, _)| p).or(entry.payee.clone()),
-                    description: Some(ruled.description.map_or(entry.description.clone(), |(d, _)| d)),
-                    transaction_id: transaction_id.map(ids::to_id),
-                    category_id: category_id.map(ids::to_id),
-                    rule_id: rule.map(ids::to_id),
-                    ..read(&entry, ImportRowStatus::New)
-                }
-            }
+                rule_id,
+            } => ImportRow {
+                transaction_id: transaction_id.map(ids::to_id),
+                category_id: category_id.map(ids::to_id),
+                rule_id: rule_id.map(ids::to_id),
+                ..read(&entry, ImportRowStatus::New)
+            },
         }
     }
 }
@@ -308,10 +290,7 @@ fn source(input: &mut ImportStatementInput) -> Result<Source, AppError> {
     Ok(match input.format {
         StatementFormat::Ofx => Source::Ofx,
         StatementFormat::Camt053 => Source::Camt053,
-        StatementFormat::Qif => Source::Qif(match input.qif_date_order {
-            Some(QifDateOrder::DayFirst) => DateOrder::DayFirst,
-            _ => DateOrder::MonthFirst,
-        }),
+        StatementFormat::Qif => Source::Qif(input.qif_date_order.map(Into::into).unwrap_or_default()),
         StatementFormat::Csv => {
             let columns = input
                 .csv

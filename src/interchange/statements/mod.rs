@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use chrono::Duration;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set, TransactionTrait, TryIntoModel,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -30,11 +30,7 @@ use crate::{
         ownership,
     },
     interchange::{csv_format::MAX_BYTES, names::CategoryIndex},
-    rules::{
-        self,
-        edited::Edited,
-        engine::{Candidate, Outcome},
-    },
+    rules::{self, edited::Edited, engine::Candidate},
 };
 use plan::{Entry, Fate, HandEntered, Unreadable};
 
@@ -87,13 +83,14 @@ pub struct StatementImport<'a> {
 /// What became of one entry.
 #[derive(Debug, Clone)]
 pub enum RowOutcome {
-    /// A new transaction (its id; in a dry run, the id it would have had is not kept) and the
-    /// rules that filed it.
+    /// A new transaction (its id; none in a dry run): `entry` with the rules' payee and
+    /// description applied, its category, and the rule that filed it (the one that set its
+    /// category, else its payee or description).
     New {
         entry: Entry,
         transaction_id: Option<Uuid>,
-        ruled: Outcome,
         category_id: Option<Uuid>,
+        rule_id: Option<Uuid>,
     },
     Duplicate {
         entry: Entry,
@@ -117,6 +114,19 @@ pub struct ImportedStatement {
     pub currency: Currency,
 }
 
+impl ImportedStatement {
+    /// A file the account already holds: nothing done.
+    fn already(batch: Option<import_batches::Model>, dry_run: bool, currency: Currency) -> Self {
+        ImportedStatement {
+            batch,
+            already_imported: true,
+            rows: Vec::new(),
+            dry_run,
+            currency,
+        }
+    }
+}
+
 pub async fn import(
     db: &DatabaseConnection,
     events: &EventBus,
@@ -133,21 +143,15 @@ pub async fn import(
         ));
     }
     let account = accounts::service::named_or_default(db, user_id, request.account_id, "input.accountId").await?;
+    let currency = Currency::of(&account.currency);
     let file_hash = format!("{:x}", Sha256::digest(request.bytes));
     if let Some(earlier) = batches::live_with_hash(db, user_id, account.id, &file_hash).await? {
-        return Ok(ImportedStatement {
-            batch: Some(earlier),
-            already_imported: true,
-            rows: Vec::new(),
-            dry_run: request.dry_run,
-            currency: Currency::of(&account.currency),
-        });
+        return Ok(ImportedStatement::already(Some(earlier), request.dry_run, currency));
     }
     let statement = request
         .source
         .parse(&bank_files::decode(request.bytes))
         .map_err(|e| AppError::invalid("input.data", e.to_string()))?;
-    let currency = Currency::of(&account.currency);
     if let Some(stated) = statement.currency.as_deref()
         && !stated.eq_ignore_ascii_case(currency.code())
     {
@@ -157,13 +161,13 @@ pub async fn import(
         ));
     }
     let (entries, errors) = plan::read(&statement, currency);
-    let imported = stored_import_ids(db, account.id, &entries).await?;
+    let imported = stored_import_ids(db, user_id, account.id, &entries).await?;
     let hand_entered = hand_entered(db, user_id, account.id, &entries, request.window_days).await?;
     let fates = plan::decide(&entries, &imported, &hand_entered, request.window_days);
 
     let categories = CategoryIndex::load(db, user_id).await?;
     let rules = rules::service::load(db, user_id).await?;
-    let category_ids = rules::apply::category_ids(db, user_id).await?;
+    let category_ids = categories.ids();
     let mut rows: Vec<RowOutcome> = entries
         .into_iter()
         .zip(fates)
@@ -171,6 +175,7 @@ pub async fn import(
             Fate::Duplicate(of) => RowOutcome::Duplicate { entry, of },
             Fate::Matched(transaction_id) => RowOutcome::Matched { entry, transaction_id },
             Fate::New => {
+                let mut entry = entry;
                 // A category the file names (Quicken's own) comes first; rules fill the rest.
                 let named = entry
                     .category
@@ -190,12 +195,22 @@ pub async fn import(
                     false,
                     &category_ids,
                 );
-                let category_id = named.or(ruled.category.map(|(c, _)| c));
+                let rule_id = ruled
+                    .category
+                    .map(|(_, rule)| rule)
+                    .or(ruled.payee.as_ref().map(|(_, rule)| *rule))
+                    .or(ruled.description.as_ref().map(|(_, rule)| *rule));
+                if let Some((payee, _)) = ruled.payee {
+                    entry.payee = Some(payee);
+                }
+                if let Some((description, _)) = ruled.description {
+                    entry.description = description;
+                }
                 RowOutcome::New {
+                    category_id: named.or(ruled.category.map(|(c, _)| c)),
                     entry,
                     transaction_id: (!request.dry_run).then(Uuid::now_v7),
-                    ruled,
-                    category_id,
+                    rule_id,
                 }
             }
         })
@@ -216,17 +231,12 @@ pub async fn import(
             currency,
         });
     }
-    let batch = match write(db, user_id, &account, &request, file_hash.clone(), &rows).await {
+    let (batch, written) = match write(db, user_id, &account, &request, file_hash.clone(), &rows).await {
         // Another import of this file committed first: this one is the no-op it would have
         // been a moment later.
         Err(e) if db::is_unique_violation(&e, "idx_import_batches_live_file", "import_batches.file_hash") => {
-            return Ok(ImportedStatement {
-                batch: batches::live_with_hash(db, user_id, account.id, &file_hash).await?,
-                already_imported: true,
-                rows: Vec::new(),
-                dry_run: false,
-                currency,
-            });
+            let earlier = batches::live_with_hash(db, user_id, account.id, &file_hash).await?;
+            return Ok(ImportedStatement::already(earlier, false, currency));
         }
         written => written,
     }
@@ -237,10 +247,6 @@ pub async fn import(
         ),
         other => AppError::from(other),
     })?;
-    let written: Vec<transactions::Model> = ownership::owned::<Transactions>(user_id)
-        .filter(Column::ImportBatchId.eq(batch.id))
-        .all(db)
-        .await?;
     // Committed: recognising scheduled payments among them is logged when it fails, not undone.
     if let Err(err) = crate::schedules::matching::link(db, user_id, &written).await {
         tracing::warn!(%user_id, error = %err, "matching imported transactions to schedules failed");
@@ -257,7 +263,8 @@ pub async fn import(
     })
 }
 
-/// Writes the batch, its new transactions and its links to hand-entered ones.
+/// Writes the batch, its new transactions and its links to hand-entered ones; returns the
+/// batch and the transactions as written.
 async fn write(
     db: &DatabaseConnection,
     user_id: Uuid,
@@ -265,7 +272,7 @@ async fn write(
     request: &StatementImport<'_>,
     file_hash: String,
     rows: &[RowOutcome],
-) -> Result<import_batches::Model, DbErr> {
+) -> Result<(import_batches::Model, Vec<transactions::Model>), DbErr> {
     let count =
         |wanted: fn(&RowOutcome) -> bool| i32::try_from(rows.iter().filter(|r| wanted(r)).count()).unwrap_or(i32::MAX);
     let now = db::now();
@@ -292,38 +299,31 @@ async fn write(
             RowOutcome::New {
                 entry,
                 transaction_id: Some(id),
-                ruled,
                 category_id,
-            } => {
-                let description = ruled.description.as_ref().map_or(&entry.description, |(d, _)| d);
-                Some(transactions::ActiveModel {
-                    id: Set(*id),
-                    user_id: Set(user_id),
-                    account_id: Set(account.id),
-                    budget_category_id: Set(*category_id),
-                    amount: Set(entry.amount),
-                    currency: Set(account.currency.clone()),
-                    description: Set(description.clone()),
-                    search_text: Set(transactions::search_text(description)),
-                    transaction_date: Set(entry.date),
-                    kind: Set(entry.kind),
-                    // The bank has it: that is what cleared means.
-                    cleared: Set(Cleared::Cleared),
-                    payee: Set(ruled
-                        .payee
-                        .as_ref()
-                        .map(|(p, _)| p.clone())
-                        .or_else(|| entry.payee.clone())),
-                    transfer_id: Set(None),
-                    has_splits: Set(false),
-                    import_batch_id: Set(Some(batch.id)),
-                    matched_batch_id: Set(None),
-                    import_id: Set(Some(entry.import_id.clone())),
-                    edited_fields: Set(String::new()),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                })
-            }
+                ..
+            } => Some(transactions::ActiveModel {
+                id: Set(*id),
+                user_id: Set(user_id),
+                account_id: Set(account.id),
+                budget_category_id: Set(*category_id),
+                amount: Set(entry.amount),
+                currency: Set(account.currency.clone()),
+                description: Set(entry.description.clone()),
+                search_text: Set(transactions::search_text(&entry.description)),
+                transaction_date: Set(entry.date),
+                kind: Set(entry.kind),
+                // The bank has it: that is what cleared means.
+                cleared: Set(Cleared::Cleared),
+                payee: Set(entry.payee.clone()),
+                transfer_id: Set(None),
+                has_splits: Set(false),
+                import_batch_id: Set(Some(batch.id)),
+                matched_batch_id: Set(None),
+                import_id: Set(Some(entry.import_id.clone())),
+                edited_fields: Set(String::new()),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }),
             _ => None,
         })
         .collect();
@@ -347,19 +347,24 @@ async fn write(
         }
     }
     txn.commit().await?;
-    Ok(batch)
+    let written = fresh
+        .into_iter()
+        .map(TryIntoModel::try_into_model)
+        .collect::<Result<_, _>>()?;
+    Ok((batch, written))
 }
 
 /// The stored transactions of the account among the entries' import ids.
 async fn stored_import_ids(
     db: &impl ConnectionTrait,
+    user_id: Uuid,
     account_id: Uuid,
     entries: &[Entry],
-) -> Result<HashMap<String, Uuid>, DbErr> {
+) -> AppResult<HashMap<String, Uuid>> {
     let mut found = HashMap::new();
     let ids: Vec<&str> = entries.iter().map(|e| e.import_id.as_str()).collect();
     for chunk in ids.chunks(LOOKUP_CHUNK) {
-        let rows: Vec<(Uuid, Option<String>)> = Transactions::find()
+        let rows: Vec<(Uuid, Option<String>)> = ownership::owned::<Transactions>(user_id)
             .select_only()
             .columns([Column::Id, Column::ImportId])
             .filter(Column::AccountId.eq(account_id))
