@@ -31,6 +31,7 @@ mod m20261203_000018_rules_and_imports;
 mod m20261203_000019_delta_sync;
 mod m20261203_000020_notifications;
 mod m20261203_000021_notification_settings;
+mod m20261204_000022_webhooks;
 
 /// Runs every migration in order; used on start-up and by `smartsave migrate`.
 pub struct Migrator;
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000019_delta_sync::Migration),
             Box::new(m20261203_000020_notifications::Migration),
             Box::new(m20261203_000021_notification_settings::Migration),
+            Box::new(m20261204_000022_webhooks::Migration),
         ]
     }
 }

@@ -30,6 +30,7 @@ use crate::{
         rate_limit::RateLimiter,
     },
     interchange,
+    notifications::webhooks::client::Sender,
 };
 pub use schema::AppSchema;
 
@@ -51,6 +52,12 @@ pub struct ApiState {
     pub documents: Arc<persisted::Documents>,
 }
 
+/// What requests send out through: mail (the outbox's bell) and webhooks (their client).
+pub struct Outbound {
+    pub mail_queued: MailQueued,
+    pub webhooks: Sender,
+}
+
 impl ApiState {
     /// The state for `config`'s services, with the schema built over them.
     pub fn new(
@@ -59,7 +66,7 @@ impl ApiState {
         limiter: RateLimiter,
         events: EventBus,
         documents: persisted::Documents,
-        mail_queued: MailQueued,
+        outbound: Outbound,
         liveness: Arc<Liveness>,
     ) -> Self {
         let tokens = Arc::new(TokenService::new(
@@ -75,7 +82,8 @@ impl ApiState {
             liveness: Arc::clone(&liveness),
             limiter: Arc::clone(&limiter),
             events: events.clone(),
-            outbox: Outbox::new(&config.mail, mail_queued),
+            outbox: Outbox::new(&config.mail, outbound.mail_queued),
+            webhooks: outbound.webhooks,
         };
         ApiState {
             schema: schema::build(&config, &services),

@@ -31,7 +31,11 @@ use crate::{
     foundation::{config::Config, mail::Outbox, rate_limit::RateLimiter},
     goals::graphql::{GoalsMutation, GoalsQuery, GoalsSubscription},
     interchange::graphql::{InterchangeMutation, InterchangeQuery, StatementsMutation, StatementsQuery},
-    notifications::graphql::{NotificationsMutation, NotificationsQuery, NotificationsSubscription},
+    notifications::webhooks::client::Sender,
+    notifications::{
+        graphql::{NotificationsMutation, NotificationsQuery, NotificationsSubscription},
+        webhooks::graphql::{WebhooksMutation, WebhooksQuery},
+    },
     rates::graphql::{RatesMutation, RatesQuery},
     reports::graphql::{ForecastQuery, ForecastSubscription, NetWorthQuery, ReportsQuery},
     rules::graphql::{RulesMutation, RulesQuery},
@@ -64,6 +68,7 @@ pub struct QueryRoot(
     StatementsQuery,
     SyncQuery,
     NotificationsQuery,
+    WebhooksQuery,
     AdminQuery,
     NodeQuery,
 );
@@ -88,6 +93,7 @@ pub struct MutationRoot(
     InterchangeMutation,
     StatementsMutation,
     NotificationsMutation,
+    WebhooksMutation,
     AdminMutation,
 );
 
@@ -116,6 +122,7 @@ pub struct Services {
     pub limiter: Arc<RateLimiter>,
     pub events: EventBus,
     pub outbox: Outbox,
+    pub webhooks: Sender,
 }
 
 fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
@@ -166,6 +173,7 @@ fn with_services(schema: SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot
         .data(Arc::clone(&services.limiter))
         .data(services.events.clone())
         .data(services.outbox.clone())
+        .data(services.webhooks.clone())
         .finish()
 }
 

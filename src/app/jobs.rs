@@ -14,6 +14,8 @@
 //! - Mail: the outbox (`foundation::mail`) is delivered by a `DeliverMail` job, pushed at once
 //!   when a request on this instance queued mail and by a clock every `MAIL_POLL_INTERVAL` (for
 //!   retries, and for mail queued on instances that do not run jobs).
+//! - Webhooks: due deliveries are sent by a `DeliverWebhooks` job, pushed at once when a write
+//!   on this instance queued some and by a clock every `WEBHOOK_POLL_INTERVAL` (for retries).
 //! - `/metrics` shows the queue (`jobs{state="queued"|"running"|"retrying"|"failed"}`) and each
 //!   run's outcome (`job_runs_total{job, outcome}`).
 //! - On SIGTERM the clock stops, the workers finish what they hold (within
@@ -49,7 +51,8 @@ use crate::{
         config::{Config, JobsConfig},
         mail::{self, MailQueued, Mailer, Outbox},
     },
-    reports::weekly,
+    notifications::webhooks::{client::Sender, deliveries},
+    reports::{overspends, weekly},
     schedules::posting,
     sync,
 };
@@ -61,6 +64,8 @@ const ATTEMPTS: usize = RETRIES + 1;
 const KEEP_DONE_DAYS: i64 = 7;
 /// Sent (or given-up) mail stays this long: recipient and subject, for support questions.
 const KEEP_MAIL_DAYS: i64 = 30;
+/// Finished webhook deliveries stay this long in their webhook's log.
+const KEEP_DELIVERY_DAYS: i64 = 30;
 /// How often the queue gauges are refreshed.
 const GAUGE_INTERVAL: Duration = Duration::from_secs(15);
 
@@ -129,6 +134,10 @@ pub enum Job {
     DeliverMail,
     /// Send the weekly summaries due (Monday from 09:00 in each user's time zone).
     WeeklySummaries,
+    /// Send the webhook deliveries that are due.
+    DeliverWebhooks,
+    /// Notify users of budget categories projected to run over before their period ends.
+    ProjectOverspends,
 }
 
 impl Job {
@@ -139,6 +148,8 @@ impl Job {
             Job::Cleanup => "cleanup",
             Job::DeliverMail => "deliver_mail",
             Job::WeeklySummaries => "weekly_summaries",
+            Job::DeliverWebhooks => "deliver_webhooks",
+            Job::ProjectOverspends => "project_overspends",
         }
     }
 }
@@ -297,6 +308,8 @@ struct Work {
     name: String,
     mailer: Mailer,
     outbox: Outbox,
+    webhooks: Sender,
+    retry_schedule: Vec<Duration>,
 }
 
 /// The runner of one instance.
@@ -308,6 +321,7 @@ pub struct Jobs {
     /// Rung when a request here queued mail.
     mail_queued: MailQueued,
     mail_poll: Duration,
+    webhook_poll: Duration,
 }
 
 impl Jobs {
@@ -316,6 +330,7 @@ impl Jobs {
         db: &DatabaseConnection,
         events: &EventBus,
         mail_queued: &MailQueued,
+        webhooks: &Sender,
         config: &Config,
     ) -> Result<Option<Jobs>, JobsError> {
         if !config.jobs.enabled {
@@ -331,10 +346,13 @@ impl Jobs {
                 name: config.jobs.queue.clone(),
                 mailer,
                 outbox: Outbox::new(&config.mail, mail_queued.clone()),
+                webhooks: webhooks.clone(),
+                retry_schedule: config.webhooks.retry_schedule.clone(),
             }),
             config: config.jobs.clone(),
             mail_queued: mail_queued.clone(),
             mail_poll: config.mail.poll_interval,
+            webhook_poll: config.webhooks.poll_interval,
             instance: uuid::Uuid::now_v7().simple().to_string(),
         }))
     }
@@ -344,7 +362,15 @@ impl Jobs {
     pub async fn run(self, stop: impl Future<Output = ()> + Send + 'static, grace: Duration) {
         let work = Arc::clone(&self.work);
         // Catch up at once: what fell due while the service was down.
-        for job in [Job::PostSchedules, Job::Cleanup, Job::DeliverMail, Job::WeeklySummaries] {
+        let at_start = [
+            Job::PostSchedules,
+            Job::Cleanup,
+            Job::DeliverMail,
+            Job::WeeklySummaries,
+            Job::DeliverWebhooks,
+            Job::ProjectOverspends,
+        ];
+        for job in at_start {
             let key = format!("{}:start:{}", job.name(), self.instance);
             if let Err(e) = work.queue.push(job, key).await {
                 tracing::warn!(error = %e, "could not enqueue the start-up jobs");
@@ -354,8 +380,10 @@ impl Jobs {
         let (poll, instance) = (self.config.poll_interval, self.instance.clone());
         let name = |role: &str| format!("{}-{role}-{instance}", work.name);
         let (worker, posting, daily, gauges) = (name("work"), name("posting"), name("daily"), name("gauges"));
-        let (mail_clock, hourly) = (name("mail"), name("hourly"));
+        let (mail_clock, hourly, webhook_clock) = (name("mail"), name("hourly"), name("webhooks"));
+        let overspend_clock = name("overspends");
         let mail_bell = tokio::spawn(push_on_mail(Arc::clone(&work), self.mail_queued.clone()));
+        let webhook_bell = tokio::spawn(push_on_webhooks(Arc::clone(&work)));
         let monitor = match work.queue.clone() {
             Queue::Sqlite(storage) => {
                 let work = Arc::clone(&work);
@@ -384,6 +412,12 @@ impl Jobs {
             .register(clock(Job::Cleanup, Duration::from_secs(86_400), daily))
             .register(clock(Job::DeliverMail, self.mail_poll, mail_clock))
             .register(clock(Job::WeeklySummaries, Duration::from_secs(3_600), hourly))
+            .register(clock(Job::DeliverWebhooks, self.webhook_poll, webhook_clock))
+            .register(clock(
+                Job::ProjectOverspends,
+                Duration::from_secs(86_400),
+                overspend_clock,
+            ))
             .register(move |_| {
                 WorkerBuilder::new(gauges.clone())
                     .backend(CronScheduler::new(Every(GAUGE_INTERVAL)))
@@ -404,6 +438,18 @@ impl Jobs {
             Err(e) => tracing::warn!(error = %e, "job runner stopped with an error"),
         }
         mail_bell.abort();
+        webhook_bell.abort();
+    }
+}
+
+/// Pushes a `DeliverWebhooks` job each time a write on this instance queues deliveries.
+async fn push_on_webhooks(work: Arc<Work>) {
+    loop {
+        work.events.webhooks_waiting().await;
+        let key = format!("{}:{}", Job::DeliverWebhooks.name(), uuid::Uuid::now_v7());
+        if let Err(e) = work.queue.push(Job::DeliverWebhooks, key).await {
+            tracing::warn!(error = %e, "could not enqueue webhook delivery; the webhook clock will");
+        }
     }
 }
 
@@ -453,6 +499,15 @@ async fn run_job(job: Job, work: Data<Arc<Work>>) -> Result<(), BoxDynError> {
                 work.outbox.notify();
             }
         }),
+        Job::DeliverWebhooks => deliver_webhooks(&work).await,
+        Job::ProjectOverspends => overspends::notify_projected(&work.db, &work.events)
+            .await
+            .map(|raised| {
+                if raised > 0 {
+                    tracing::info!(raised, "projected overspends notified");
+                    work.outbox.notify();
+                }
+            }),
     };
     let label = if outcome.is_ok() { "ok" } else { "error" };
     counter!("job_runs_total", "job" => job.name(), "outcome" => label).increment(1);
@@ -471,11 +526,25 @@ async fn deliver_mail(work: &Work) -> crate::AppResult<()> {
     Ok(())
 }
 
+/// Sends the webhook deliveries that are due.
+async fn deliver_webhooks(work: &Work) -> crate::AppResult<()> {
+    let run = deliveries::deliver_due(&work.db, &work.events, &work.webhooks, &work.retry_schedule).await?;
+    counter!("webhook_deliveries_total", "outcome" => "succeeded").increment(run.succeeded);
+    counter!("webhook_deliveries_total", "outcome" => "retrying").increment(run.retrying);
+    counter!("webhook_deliveries_total", "outcome" => "failed").increment(run.failed);
+    if run.failed > 0 {
+        // A disabled webhook's notification may have queued mail.
+        work.outbox.notify();
+    }
+    Ok(())
+}
+
 /// The daily clean-up.
 async fn cleanup(work: &Work) -> crate::AppResult<()> {
     let tokens = refresh_tokens::delete_expired(&work.db).await? + user_tokens::delete_expired(&work.db).await?;
     let keys = idempotency::delete_expired(&work.db).await?;
     let mail = mail::forget_old(&work.db, KEEP_MAIL_DAYS).await?;
+    let webhook_deliveries = deliveries::forget_old(&work.db, KEEP_DELIVERY_DAYS).await?;
     let cutoff = chrono::Utc::now() - chrono::Duration::days(sync::service::TOMBSTONE_DAYS);
     let tombstones = sync::service::prune_tombstones(&work.db, cutoff).await?;
     let jobs = work
@@ -483,7 +552,15 @@ async fn cleanup(work: &Work) -> crate::AppResult<()> {
         .forget_done(&work.name)
         .await
         .map_err(crate::AppError::internal)?;
-    tracing::info!(tokens, keys, jobs, mail, tombstones, "clean-up done");
+    tracing::info!(
+        tokens,
+        keys,
+        jobs,
+        mail,
+        webhook_deliveries,
+        tombstones,
+        "clean-up done"
+    );
     Ok(())
 }
 

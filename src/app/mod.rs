@@ -16,6 +16,7 @@ use crate::{
     auth::liveness::Liveness,
     events::EventBus,
     foundation::{config::Config, db, mail::MailQueued, metrics, rate_limit::RateLimiter},
+    notifications::webhooks::client::Sender,
     users::password,
 };
 
@@ -32,6 +33,8 @@ pub enum StartError {
     Documents(#[from] api::persisted::DocumentsError),
     #[error("{0}")]
     Jobs(#[from] jobs::JobsError),
+    #[error("webhook client: {0}")]
+    Webhooks(crate::AppError),
 }
 
 /// A bound listener and the router, ready to serve.
@@ -69,7 +72,8 @@ impl Application {
         let events = EventBus::from_config(&config).await?;
         let documents = api::persisted::Documents::from_config(&config).await?;
         let mail_queued = MailQueued::default();
-        let jobs = jobs::Jobs::start(&db, &events, &mail_queued, &config).await?;
+        let webhooks = Sender::from_config(&config.webhooks).map_err(StartError::Webhooks)?;
+        let jobs = jobs::Jobs::start(&db, &events, &mail_queued, &webhooks, &config).await?;
         let liveness = Liveness::load(db.clone(), config.access_token_ttl).await;
         // Stops by itself once the router (and with it the last reference) is dropped.
         liveness.keep_in_sync(config.session_sync_interval);
@@ -81,7 +85,7 @@ impl Application {
                 limiter,
                 events,
                 documents,
-                mail_queued,
+                api::Outbound { mail_queued, webhooks },
                 liveness,
             )),
             shutdown_timeout,

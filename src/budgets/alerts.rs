@@ -72,9 +72,8 @@ impl Posting<'_> {
     }
 }
 
-/// Raises a transaction's change and the budget alerts it caused (their statement is skipped
-/// when nobody can be listening). The write has committed, so an alert that cannot be computed
-/// is logged, not returned.
+/// Raises a transaction's change and the budget alerts it caused. The write has committed, so
+/// an alert that cannot be computed is logged, not returned.
 pub async fn announce_change(
     db: &DatabaseConnection,
     events: &EventBus,
@@ -84,12 +83,9 @@ pub async fn announce_change(
     after: Option<Posting<'_>>,
     id: Uuid,
 ) {
-    // The change itself only matters to a live listener; alerts are stored as notifications
-    // whoever listens.
-    let mut raised = Vec::new();
-    if events.may_have_listeners(user_id) {
-        raised.push(TransactionChange::event(kind, id, after.map(|a| a.row.clone())));
-    }
+    // The change goes to live listeners and to webhooks; alerts are also stored as
+    // notifications.
+    let mut raised = vec![TransactionChange::event(kind, id, after.map(|a| a.row.clone()))];
     if let Some(after) = after {
         match raised_by(db, user_id, before, after).await {
             Ok(alerts) => raised.extend(alerts.into_iter().map(Event::BudgetAlert)),

@@ -34,6 +34,9 @@ pub struct EventBus(Arc<Inner>);
 struct Inner {
     local: Arc<Local>,
     redis: Option<RedisLink>,
+    /// Rung when a write on this instance queued webhook deliveries, so the job runner sends
+    /// them at once rather than at its next poll.
+    webhooks_queued: tokio::sync::Notify,
 }
 
 struct RedisLink {
@@ -56,6 +59,7 @@ impl EventBus {
         EventBus(Arc::new(Inner {
             local: Arc::default(),
             redis: None,
+            webhooks_queued: tokio::sync::Notify::new(),
         }))
     }
 
@@ -78,6 +82,7 @@ impl EventBus {
                 channel,
                 listener,
             }),
+            webhooks_queued: tokio::sync::Notify::new(),
         })))
     }
 
@@ -108,11 +113,14 @@ impl EventBus {
         }
     }
 
-    /// Whether an event for `user_id` could reach anyone: always through Redis (other
-    /// instances' subscribers are unknown here), otherwise only with a local subscriber. Lets
-    /// callers skip computing events nobody would receive.
-    pub fn may_have_listeners(&self, user_id: Uuid) -> bool {
-        self.0.redis.is_some() || self.0.local.has_channel(user_id)
+    /// Tells this instance's job runner that webhook deliveries are waiting.
+    pub fn webhooks_queued(&self) {
+        self.0.webhooks_queued.notify_one();
+    }
+
+    /// Completes when `webhooks_queued` was called (once for any number of calls meanwhile).
+    pub async fn webhooks_waiting(&self) {
+        self.0.webhooks_queued.notified().await;
     }
 
     /// `user_id`'s events from now on, for as long as the stream is held.
@@ -151,13 +159,6 @@ impl Local {
         {
             channels.remove(&user_id);
         }
-    }
-
-    fn has_channel(&self, user_id: Uuid) -> bool {
-        self.channels
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .contains_key(&user_id)
     }
 
     fn receiver(&self, user_id: Uuid) -> broadcast::Receiver<Arc<Event>> {
@@ -263,8 +264,7 @@ mod tests {
         assert_eq!(bus.0.local.channels.lock().map(|c| c.len()).unwrap_or_default(), 1);
         drop(second);
         assert_eq!(bus.0.local.channels.lock().map(|c| c.len()).unwrap_or_default(), 0);
-        // Publishing to nobody is a no-op, and callers can tell nobody listens.
-        assert!(!bus.may_have_listeners(user));
+        // Publishing to nobody is a no-op.
         bus.publish(user, [change()]).await;
         assert_eq!(bus.0.local.channels.lock().map(|c| c.len()).unwrap_or_default(), 0);
     }

@@ -25,6 +25,12 @@ pub enum Event {
     TransactionChanged(TransactionChange),
     /// A notification stored for the user (`notifications`).
     NotificationAdded(notifications::Model),
+    /// An occurrence of a schedule was posted as a transaction.
+    SchedulePosted(SchedulePosted),
+    /// A budget category is on course to pass its amount before its period ends.
+    OverspendProjected(OverspendProjected),
+    /// The service disabled one of the user's webhooks.
+    WebhookDisabled(WebhookDisabled),
 }
 
 impl Event {
@@ -36,6 +42,9 @@ impl Event {
             Event::AchievementUnlocked(_) => "achievement_unlocked",
             Event::TransactionChanged(_) => "transaction_changed",
             Event::NotificationAdded(_) => "notification_added",
+            Event::SchedulePosted(_) => "schedule_posted",
+            Event::OverspendProjected(_) => "overspend_projected",
+            Event::WebhookDisabled(_) => "webhook_disabled",
         }
     }
 }
@@ -108,6 +117,44 @@ impl TransactionChange {
             changed_at: crate::foundation::db::now(),
         })
     }
+}
+
+/// A schedule's occurrence posted as `transaction`: by the job runner when it fell due
+/// (`automatic`), or by its owner (`postOccurrence`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SchedulePosted {
+    pub schedule_id: Uuid,
+    pub schedule_name: String,
+    /// The occurrence's date in the schedule (the transaction is dated its due day).
+    pub occurrence_date: chrono::NaiveDate,
+    pub transaction: transactions::Model,
+    pub automatic: bool,
+}
+
+/// A category projected to pass its amount on `date`, before its budget's period ends (see
+/// the forecast). Amounts in minor units of `currency` (the budget's).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OverspendProjected {
+    pub budget_id: Uuid,
+    pub budget_name: String,
+    pub category_id: Uuid,
+    pub category_name: String,
+    pub period_start: chrono::NaiveDate,
+    pub date: chrono::NaiveDate,
+    pub amount: i64,
+    pub spent: i64,
+    pub projected_spent: i64,
+    pub currency: String,
+}
+
+/// A webhook the service turned off: its receiver answered 410 Gone, or a delivery failed
+/// through the whole retry schedule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookDisabled {
+    pub webhook_id: Uuid,
+    pub url: String,
+    pub reason: String,
+    pub disabled_at: DateTime<Utc>,
 }
 
 /// What an event written before currencies were recorded in it is in.

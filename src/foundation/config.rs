@@ -49,7 +49,28 @@ pub struct Config {
     pub trusted_documents: Option<std::path::PathBuf>,
     pub jobs: JobsConfig,
     pub mail: MailConfig,
+    pub webhooks: WebhookConfig,
 }
+
+/// Outgoing webhooks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookConfig {
+    /// Whether webhooks may point at loopback, private and link-local addresses (a receiver on
+    /// the same host or network); off, so a user cannot make the server probe its own network.
+    pub allow_private: bool,
+    /// How long one delivery attempt may take, connecting included.
+    pub timeout: Duration,
+    /// The waits after each failed attempt; when they are used up, the delivery has failed
+    /// and the webhook is disabled.
+    pub retry_schedule: Vec<Duration>,
+    /// How often the job runner looks for deliveries that are due (retries, and messages
+    /// queued by instances that do not run jobs); messages queued here go at once.
+    pub poll_interval: Duration,
+}
+
+/// The Standard Webhooks retry schedule: after the first attempt, 5 s, 5 min, 30 min, 2 h, 5 h,
+/// 10 h, 14 h, 20 h and 24 h.
+pub const WEBHOOK_RETRY_SCHEDULE: &str = "5s,5m,30m,2h,5h,10h,14h,20h,24h";
 
 /// Outgoing mail.
 #[derive(Debug, Clone)]
@@ -303,6 +324,7 @@ impl Config {
                 )?,
             },
             mail: mail(&get, production)?,
+            webhooks: webhooks(&get)?,
         })
     }
 
@@ -340,6 +362,35 @@ fn mail(get: &impl Fn(&str) -> Option<String>, production: bool) -> Result<MailC
         poll_interval: at_least(
             "MAIL_POLL_INTERVAL",
             duration(get, "MAIL_POLL_INTERVAL", Duration::from_secs(30))?,
+            Duration::from_millis(100),
+        )?,
+    })
+}
+
+fn webhooks(get: &impl Fn(&str) -> Option<String>) -> Result<WebhookConfig, ConfigError> {
+    let schedule = get("WEBHOOK_RETRY_SCHEDULE").unwrap_or_else(|| WEBHOOK_RETRY_SCHEDULE.into());
+    let retry_schedule = schedule
+        .split(',')
+        .map(str::trim)
+        .filter(|wait| !wait.is_empty())
+        .map(|wait| {
+            humantime::parse_duration(wait).map_err(|e| invalid("WEBHOOK_RETRY_SCHEDULE", format!("{wait:?}: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if retry_schedule.len() > 20 {
+        return Err(invalid("WEBHOOK_RETRY_SCHEDULE", "at most 20 retries".into()));
+    }
+    Ok(WebhookConfig {
+        allow_private: flag(get, "WEBHOOK_ALLOW_PRIVATE", false)?,
+        timeout: at_least(
+            "WEBHOOK_TIMEOUT",
+            duration(get, "WEBHOOK_TIMEOUT", Duration::from_secs(10))?,
+            Duration::from_millis(100),
+        )?,
+        retry_schedule,
+        poll_interval: at_least(
+            "WEBHOOK_POLL_INTERVAL",
+            duration(get, "WEBHOOK_POLL_INTERVAL", Duration::from_secs(5))?,
             Duration::from_millis(100),
         )?,
     })

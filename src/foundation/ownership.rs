@@ -7,7 +7,7 @@ use uuid::Uuid;
 use crate::foundation::entities::{
     accounts, achievements, budget_categories, budgets, exchange_rates, goal_contributions, goal_milestones,
     import_batches, notifications, rules, savings_goals, schedule_occurrences, schedules, transaction_splits,
-    transactions, users,
+    transactions, users, webhook_deliveries, webhooks,
 };
 use crate::foundation::error::{AppError, AppResult};
 
@@ -151,4 +151,6 @@ owned_by_user_id! {
     rules => "rule",
     import_batches => "import batch",
     notifications => "notification",
+    webhooks => "webhook",
+    webhook_deliveries => "webhook delivery",
 }

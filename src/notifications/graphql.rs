@@ -30,6 +30,13 @@ pub enum NotificationKind {
     Achievement,
     /// The Monday summary of the week before (by email; opt-in).
     WeeklySummary,
+    /// The job runner posted a scheduled transaction that fell due.
+    SchedulePosted,
+    /// A budget category is on course to pass its amount before its period ends (checked
+    /// daily; once per category and period).
+    ProjectedOverspend,
+    /// The service turned off a webhook whose receiver kept failing or answered 410 Gone.
+    WebhookDisabled,
 }
 
 /// Where one kind of notification goes.

@@ -7,3 +7,4 @@
 pub mod graphql;
 pub mod preferences;
 pub mod service;
+pub mod webhooks;

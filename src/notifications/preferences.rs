@@ -1,6 +1,6 @@
 //! Notification preferences: for each kind, whether it shows in the app, goes by email and
-//! goes to the user's webhooks. Defaults: everything in the app; budget alerts also by email;
-//! the weekly summary only when asked for. Only a user's changes are stored.
+//! goes to the user's webhooks. Defaults: everything in the app and to webhooks; budget alerts
+//! and disabled webhooks also by email; the weekly summary only when asked for. Only a user's changes are stored.
 
 use std::collections::BTreeMap;
 
@@ -52,7 +52,8 @@ pub fn default_for(kind: Kind) -> Preference {
     Preference {
         kind,
         in_app: !summary,
-        email: kind == Kind::BudgetAlert,
+        // A budget alert, and a webhook that stopped, are worth an email; the rest are not.
+        email: matches!(kind, Kind::BudgetAlert | Kind::WebhookDisabled),
         webhook: !summary,
     }
 }

@@ -4,15 +4,15 @@
 //! feed.
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
-    Select, TransactionTrait, sea_query::OnConflict,
+    ActiveEnum, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, Select, TransactionTrait, sea_query::OnConflict,
 };
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::foundation::entities::notifications::{self, Column, Entity as Notifications};
 use crate::{
-    events::{AlertScope, Event, EventBus},
+    events::{AlertScope, Event, EventBus, SchedulePosted},
     foundation::{
         db,
         error::AppResult,
@@ -21,7 +21,7 @@ use crate::{
         ownership,
         pagination::{Cursor, Keyset, Page, Paged, SortKey, fetch},
     },
-    notifications::preferences,
+    notifications::{preferences, webhooks},
 };
 
 pub const CURSOR_SCOPE: &str = "notifications";
@@ -36,14 +36,23 @@ pub enum Kind {
     Achievement,
     /// The Monday summary of the week before (email only, opt-in).
     WeeklySummary,
+    /// The job runner posted a scheduled transaction that fell due.
+    SchedulePosted,
+    /// A budget category is on course to pass its amount before its period ends.
+    ProjectedOverspend,
+    /// The service disabled a webhook that kept failing (or answered 410 Gone).
+    WebhookDisabled,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [
+    pub const ALL: [Kind; 7] = [
         Kind::BudgetAlert,
         Kind::GoalMilestone,
         Kind::Achievement,
         Kind::WeeklySummary,
+        Kind::SchedulePosted,
+        Kind::ProjectedOverspend,
+        Kind::WebhookDisabled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -52,6 +61,9 @@ impl Kind {
             Kind::GoalMilestone => "GOAL_MILESTONE",
             Kind::Achievement => "ACHIEVEMENT",
             Kind::WeeklySummary => "WEEKLY_SUMMARY",
+            Kind::SchedulePosted => "SCHEDULE_POSTED",
+            Kind::ProjectedOverspend => "PROJECTED_OVERSPEND",
+            Kind::WebhookDisabled => "WEBHOOK_DISABLED",
         }
     }
 
@@ -95,7 +107,8 @@ pub fn draft(event: &Event) -> Option<Draft> {
                 ),
                 title,
                 data: json!({
-                    "budgetId": alert.budget_id, "categoryId": alert.category_id, "threshold": alert.threshold,
+                    "budgetId": alert.budget_id, "budgetName": alert.budget_name, "categoryId": alert.category_id,
+                    "categoryName": alert.category_name, "threshold": alert.threshold,
                     "spent": currency.amount(alert.spent).to_string(), "amount": currency.amount(alert.amount).to_string(),
                     "currency": alert.currency, "transactionId": alert.transaction_id,
                 }),
@@ -113,7 +126,7 @@ pub fn draft(event: &Event) -> Option<Draft> {
                     display(reached.target_amount, currency, "en"),
                 ),
                 data: json!({
-                    "goalId": reached.goal_id, "percent": reached.percent,
+                    "goalId": reached.goal_id, "goalName": reached.goal_name, "percent": reached.percent,
                     "currentAmount": currency.amount(reached.current_amount).to_string(),
                     "targetAmount": currency.amount(reached.target_amount).to_string(), "currency": reached.currency,
                 }),
@@ -127,15 +140,87 @@ pub fn draft(event: &Event) -> Option<Draft> {
             data: json!({ "achievementId": achievement.id, "type": achievement.kind, "points": achievement.points }),
             dedupe_key: format!("achievement:{}", achievement.kind),
         }),
-        Event::TransactionChanged(_) | Event::NotificationAdded(_) => None,
+        Event::SchedulePosted(posted) if posted.automatic => {
+            let row = &posted.transaction;
+            let currency = Currency::of(&row.currency);
+            let direction = if row.kind.is_inflow() { "income" } else { "expense" };
+            Some(Draft {
+                kind: Kind::SchedulePosted,
+                title: format!("{} posted", posted.schedule_name),
+                body: format!(
+                    "{} {direction} recorded for {}.",
+                    display(row.amount, currency, "en"),
+                    row.transaction_date
+                ),
+                data: posted_data(posted),
+                dedupe_key: format!("schedule_posted:{}:{}", posted.schedule_id, posted.occurrence_date),
+            })
+        }
+        Event::OverspendProjected(projected) => {
+            let currency = Currency::of(&projected.currency);
+            Some(Draft {
+                kind: Kind::ProjectedOverspend,
+                title: format!(
+                    "{} in {} may run over by {}",
+                    projected.category_name, projected.budget_name, projected.date
+                ),
+                body: format!(
+                    "{} of {} spent; about {} by the end of the period at this pace.",
+                    display(projected.spent, currency, "en"),
+                    display(projected.amount, currency, "en"),
+                    display(projected.projected_spent, currency, "en"),
+                ),
+                data: json!({
+                    "budgetId": projected.budget_id, "budgetName": projected.budget_name,
+                    "categoryId": projected.category_id, "categoryName": projected.category_name,
+                    "date": projected.date, "amount": currency.amount(projected.amount).to_string(),
+                    "spent": currency.amount(projected.spent).to_string(),
+                    "projectedSpent": currency.amount(projected.projected_spent).to_string(),
+                    "currency": projected.currency,
+                }),
+                dedupe_key: format!(
+                    "projected_overspend:{}:{}",
+                    projected.category_id, projected.period_start
+                ),
+            })
+        }
+        Event::WebhookDisabled(disabled) => Some(Draft {
+            kind: Kind::WebhookDisabled,
+            title: "A webhook was turned off".to_owned(),
+            body: format!(
+                "Deliveries to {} stopped: {}. Fix the receiver, then enable the webhook again.",
+                disabled.url, disabled.reason
+            ),
+            data: json!({ "webhookId": disabled.webhook_id, "url": disabled.url, "reason": disabled.reason }),
+            dedupe_key: format!(
+                "webhook_disabled:{}:{}",
+                disabled.webhook_id,
+                disabled.disabled_at.timestamp()
+            ),
+        }),
+        Event::SchedulePosted(_) | Event::TransactionChanged(_) | Event::NotificationAdded(_) => None,
     }
 }
 
-/// Stores the notifications `events` deserve (a key already stored is skipped) with the mail
-/// the user's preferences ask for, then publishes the events and the notifications shown in
+/// The ids and figures of a posted occurrence (a notification's `data`, a webhook's `data`).
+pub fn posted_data(posted: &SchedulePosted) -> serde_json::Value {
+    let row = &posted.transaction;
+    json!({
+        "scheduleId": posted.schedule_id, "scheduleName": posted.schedule_name, "transactionId": row.id,
+        "accountId": row.account_id, "occurrenceDate": posted.occurrence_date, "date": row.transaction_date,
+        "amount": Currency::of(&row.currency).amount(row.amount).to_string(), "currency": row.currency,
+        "type": row.kind.to_value().to_uppercase(), "automatic": posted.automatic,
+    })
+}
+
+/// Queues the webhook deliveries `events` make, stores the notifications they deserve (a key
+/// already stored is skipped) with the mail the user's preferences ask for, then publishes the events and the notifications shown in
 /// the app. The write that raised them has committed, so a failure here is logged, not
 /// returned. Events that deserve no notification cost no statement.
 pub async fn raise(db: &DatabaseConnection, bus: &EventBus, user_id: Uuid, events: Vec<Event>) {
+    if let Err(err) = webhooks::deliveries::enqueue(db, bus, user_id, &events).await {
+        tracing::warn!(%user_id, error = %err, "queueing webhook deliveries failed");
+    }
     let drafts: Vec<Draft> = events.iter().filter_map(draft).collect();
     let mut added = Vec::new();
     if !drafts.is_empty() {

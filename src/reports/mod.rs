@@ -4,5 +4,6 @@
 pub mod forecast;
 pub mod graphql;
 pub mod net_worth;
+pub mod overspends;
 pub mod service;
 pub mod weekly;

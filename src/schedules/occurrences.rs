@@ -17,12 +17,13 @@ use crate::foundation::entities::schedules;
 use crate::foundation::entities::transactions::{self, Cleared};
 use crate::{
     budgets::alerts::{Posting, announce_change},
-    events::{ChangeKind, EventBus},
+    events::{ChangeKind, Event, EventBus, SchedulePosted},
     foundation::{
         db,
         error::{AppError, AppResult},
         ownership,
     },
+    notifications::service::raise,
     schedules::{recurrence::Occurrence, service},
 };
 
@@ -134,7 +135,7 @@ pub async fn post_now(
     if dated.closed.is_some() {
         return Err(AppError::Conflict("the occurrence has been dealt with already".into()));
     }
-    let posted = post(db, events, &dated.schedule, dated.occurrence).await?;
+    let posted = post(db, events, &dated.schedule, dated.occurrence, false).await?;
     dated.closed = Some(posted.ok_or_else(|| AppError::Conflict("the occurrence has been dealt with already".into()))?);
     Ok(dated)
 }
@@ -177,12 +178,14 @@ async fn record(
 
 /// Posts `occurrence` of `schedule` as a transaction dated its due day, exactly once: the
 /// transaction and the occurrence's row commit together, or (when the row exists already,
-/// written by anyone) neither does. Announces the new transaction.
+/// written by anyone) neither does. Announces the new transaction and the posting (`automatic`
+/// when the job runner posted it because it fell due).
 pub async fn post(
     db: &DatabaseConnection,
     events: &EventBus,
     schedule: &schedules::Model,
     occurrence: Occurrence,
+    automatic: bool,
 ) -> AppResult<Option<schedule_occurrences::Model>> {
     let now = db::now();
     let txn = db.begin().await?;
@@ -238,6 +241,14 @@ pub async fn post(
         transaction.id,
     )
     .await;
+    let posted = Event::SchedulePosted(SchedulePosted {
+        schedule_id: schedule.id,
+        schedule_name: schedule.payee.clone().unwrap_or_else(|| schedule.description.clone()),
+        occurrence_date: occurrence.nominal,
+        transaction: transaction.clone(),
+        automatic,
+    });
+    raise(db, events, schedule.user_id, vec![posted]).await;
     crate::achievements::service::after_event(db, events, schedule.user_id).await;
     Ok(Some(row))
 }

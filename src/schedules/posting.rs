@@ -81,7 +81,7 @@ pub async fn post_due(db: &DatabaseConnection, events: &EventBus) -> AppResult<R
                 .filter(|o| o.due <= today && !closed.contains(&(schedule.id, o.nominal)))
                 .collect();
             for occurrence in due {
-                match occurrences::post(db, events, schedule, occurrence).await? {
+                match occurrences::post(db, events, schedule, occurrence, true).await? {
                     Some(_) => run.posted += 1,
                     None => run.lost += 1,
                 }

@@ -237,7 +237,7 @@ pub async fn create(
         .await?;
     txn.commit().await?;
     let transfer = Transfer { from, to };
-    announce(events, user_id, ChangeKind::Created, &transfer).await;
+    announce(db, events, user_id, ChangeKind::Created, &transfer).await;
     Ok(transfer)
 }
 
@@ -340,7 +340,7 @@ pub async fn update(
     let to = write(&before.to, &checked.to, checked.to_amount).update(&txn).await?;
     txn.commit().await?;
     let transfer = Transfer { from, to };
-    announce(events, user_id, ChangeKind::Updated, &transfer).await;
+    announce(db, events, user_id, ChangeKind::Updated, &transfer).await;
     Ok(transfer)
 }
 
@@ -354,23 +354,17 @@ pub async fn delete(db: &DatabaseConnection, events: &EventBus, user_id: Uuid, l
         .exec(&txn)
         .await?;
     txn.commit().await?;
-    announce(events, user_id, ChangeKind::Deleted, &transfer).await;
+    announce(db, events, user_id, ChangeKind::Deleted, &transfer).await;
     Ok(transfer)
 }
 
-/// One change event per leg, so a client following `transactionChanged` sees both.
-async fn announce(events: &EventBus, user_id: Uuid, kind: ChangeKind, transfer: &Transfer) {
-    if !events.may_have_listeners(user_id) {
-        return;
-    }
+/// One change event per leg, so a client following `transactionChanged` (or a webhook) sees
+/// both.
+async fn announce(db: &DatabaseConnection, events: &EventBus, user_id: Uuid, kind: ChangeKind, transfer: &Transfer) {
     let row = |leg: &transactions::Model| (kind != ChangeKind::Deleted).then(|| leg.clone());
-    events
-        .publish(
-            user_id,
-            vec![
-                TransactionChange::event(kind, transfer.from.id, row(&transfer.from)),
-                TransactionChange::event(kind, transfer.to.id, row(&transfer.to)),
-            ],
-        )
-        .await;
+    let changes = vec![
+        TransactionChange::event(kind, transfer.from.id, row(&transfer.from)),
+        TransactionChange::event(kind, transfer.to.id, row(&transfer.to)),
+    ];
+    crate::notifications::service::raise(db, events, user_id, changes).await;
 }

@@ -13,6 +13,7 @@ use smartsave::foundation::entities::{
     schedules::{self, WeekendRule},
     transaction_splits, transactions,
     transactions::{Cleared, TransactionType},
+    webhook_deliveries, webhooks,
 };
 use uuid::Uuid;
 
@@ -297,6 +298,43 @@ async fn own_one_of_everything(app: &TestApp, user_id: Uuid) {
     .insert(&app.db)
     .await
     .expect("notification settings");
+    let webhook = webhooks::Model {
+        id: Uuid::now_v7(),
+        user_id,
+        url: "https://hooks.example.com/in".into(),
+        description: None,
+        events: r#"["transaction.created"]"#.into(),
+        secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into(),
+        previous_secret: None,
+        previous_secret_until: None,
+        enabled: true,
+        disabled_reason: None,
+        disabled_at: None,
+        created_at: now,
+        updated_at: now,
+    };
+    webhooks::ActiveModel::from(webhook.clone())
+        .insert(&app.db)
+        .await
+        .expect("webhook");
+    webhook_deliveries::ActiveModel::from(webhook_deliveries::Model {
+        id: Uuid::now_v7(),
+        webhook_id: webhook.id,
+        user_id,
+        message_id: "msg_1".into(),
+        event_type: "transaction.created".into(),
+        payload: "{}".into(),
+        status: "SUCCEEDED".into(),
+        attempts: 1,
+        next_attempt_at: None,
+        last_attempt_at: Some(now),
+        response_code: Some(200),
+        last_error: None,
+        created_at: now,
+    })
+    .insert(&app.db)
+    .await
+    .expect("webhook delivery");
     // A rule written and deleted leaves its tombstone for delta sync.
     let gone = rule("Gone").insert(&app.db).await.expect("rule to delete");
     rules::Entity::delete_by_id(gone.id)

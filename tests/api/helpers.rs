@@ -18,7 +18,9 @@ use uuid::Uuid;
 pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
 pub const PASSWORD: &str = "Correct1horse";
 /// Every table the migrations create (besides SeaORM's own bookkeeping).
-pub const TABLES: [&str; 23] = [
+pub const TABLES: [&str; 25] = [
+    "webhooks",
+    "webhook_deliveries",
     "notification_settings",
     "notifications",
     "sync_tombstones",

@@ -9,7 +9,7 @@ use crate::helpers::{TestApp, TestUser, create_budget, create_transaction, error
 const LIST: &str = "query($unread: Boolean) { notifications(first: 50, unreadOnly: $unread) {
   totalCount edges { node { id kind title body data createdAt readAt } } } unreadNotificationCount }";
 
-async fn list(app: &TestApp, user: &TestUser, unread: bool) -> (Vec<Value>, i64, i64) {
+pub async fn list(app: &TestApp, user: &TestUser, unread: bool) -> (Vec<Value>, i64, i64) {
     let body = app
         .gql(LIST, json!({ "unread": unread }), Some(&user.access_token))
         .await;
@@ -27,12 +27,12 @@ async fn list(app: &TestApp, user: &TestUser, unread: bool) -> (Vec<Value>, i64,
     )
 }
 
-fn of_kind<'a>(nodes: &'a [Value], kind: &str) -> Vec<&'a Value> {
+pub fn of_kind<'a>(nodes: &'a [Value], kind: &str) -> Vec<&'a Value> {
     nodes.iter().filter(|n| n["kind"] == kind).collect()
 }
 
 /// A budget of 100.00 whose one category (500.00) never reaches a threshold itself.
-async fn budget(app: &TestApp, user: &TestUser) -> (String, String) {
+pub async fn budget(app: &TestApp, user: &TestUser) -> (String, String) {
     let budget = create_budget(
         app,
         &user.access_token,
@@ -46,7 +46,7 @@ async fn budget(app: &TestApp, user: &TestUser) -> (String, String) {
     )
 }
 
-fn expense(amount: &str, category: &str) -> Value {
+pub fn expense(amount: &str, category: &str) -> Value {
     json!({ "amount": amount, "description": "Shop", "transactionDate": "2026-11-10", "type": "EXPENSE",
             "categoryId": category })
 }
@@ -237,7 +237,16 @@ async fn preferences_start_from_the_defaults_and_keep_each_change() {
 /// A server that mails through a loopback SMTP sink, and a user of it who has received the
 /// verification mail (and followed its link when `verified`).
 async fn mailed_user(address: &str, verified: bool) -> (TestApp, crate::smtp::SmtpSink, TestUser) {
-    let (app, sink) = crate::identity::mail_app(&[]).await;
+    mailed_user_with(address, verified, &[]).await
+}
+
+/// `mailed_user` on a server with `vars` too.
+pub async fn mailed_user_with(
+    address: &str,
+    verified: bool,
+    vars: &[(&str, &str)],
+) -> (TestApp, crate::smtp::SmtpSink, TestUser) {
+    let (app, sink) = crate::identity::mail_app(vars).await;
     let token = crate::identity::register(&app, address).await;
     let link = sink.wait_for(address, 1).await[0].token();
     if verified {
@@ -396,4 +405,70 @@ async fn the_weekly_summary_goes_once_on_monday_morning_to_those_who_asked() {
     // Email only was asked for: not in the app.
     let (nodes, _, _) = list(&app, &user, false).await;
     assert!(of_kind(&nodes, "WEEKLY_SUMMARY").is_empty());
+}
+
+#[tokio::test]
+async fn a_category_projected_to_overspend_is_notified_once_per_period_by_the_daily_job() {
+    let app = TestApp::spawn().await;
+    let user = app.register_and_login().await;
+    let token = user.access_token.as_str();
+    let crate::subscriptions::BillAhead {
+        food,
+        fun,
+        today,
+        bill_day,
+        end,
+        ..
+    } = crate::subscriptions::bill_ahead(&app, token).await;
+    let spend = |amount: &str, category: &str| {
+        json!({ "amount": amount, "description": "spend",
+        "transactionDate": today.to_string(), "type": "EXPENSE", "categoryId": category })
+    };
+    // Food: 45.00 spent and a 60.00 bill in three days, over 100.00 then. Fun: 30.00 at a pace
+    // of 30/90 a day stays under.
+    create_transaction(&app, token, spend("45.00", &food)).await;
+    create_transaction(&app, token, spend("30.00", &fun)).await;
+    assert!(of_kind(&list(&app, &user, false).await.0, "PROJECTED_OVERSPEND").is_empty());
+
+    // A server running jobs projects at start (and daily).
+    let runner = app.instance(&[]).await;
+    let mut projected = Vec::new();
+    for _ in 0..100 {
+        projected = of_kind(&list(&app, &user, false).await.0, "PROJECTED_OVERSPEND")
+            .into_iter()
+            .cloned()
+            .collect();
+        if !projected.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(projected.len(), 1, "{projected:?}");
+    let days_left = (end - today).num_days();
+    let cents = 4500 + 6000 + 4500 * days_left / 90;
+    let data = &projected[0]["data"];
+    assert_eq!(
+        (
+            &data["categoryId"],
+            &data["date"],
+            &data["projectedSpent"],
+            &data["spent"],
+            &data["amount"]
+        ),
+        (
+            &json!(food),
+            &json!(bill_day.to_string()),
+            &json!(format!("{}.{:02}", cents / 100, cents % 100)),
+            &json!("45.00"),
+            &json!("100.00")
+        ),
+    );
+
+    // Another run (a second runner starting) notifies nothing new.
+    let _again = runner.instance(&[]).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    assert_eq!(
+        of_kind(&list(&app, &user, false).await.0, "PROJECTED_OVERSPEND").len(),
+        1
+    );
 }

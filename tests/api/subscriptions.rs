@@ -739,15 +739,22 @@ async fn in_trusted_documents_mode_only_the_manifests_subscriptions_are_admitted
     socket.quiet().await;
 }
 
-#[tokio::test]
-async fn a_category_newly_projected_to_overspend_is_announced_once_until_it_comes_back_under() {
-    let app = TestApp::spawn().await;
-    let user = app.register_and_login().await;
-    let token = user.access_token.as_str();
+/// A current budget (ten days in, twenty to go) with Food and Fun at 100.00 each, and a 60.00
+/// Food bill due in three days.
+pub struct BillAhead {
+    pub budget: Value,
+    pub food: String,
+    pub fun: String,
+    pub today: chrono::NaiveDate,
+    pub bill_day: chrono::NaiveDate,
+    pub end: chrono::NaiveDate,
+}
+
+pub async fn bill_ahead(app: &TestApp, token: &str) -> BillAhead {
     let today = chrono::Utc::now().date_naive();
     let (start, end) = (today - chrono::Duration::days(10), today + chrono::Duration::days(20));
     let budget = create_budget(
-        &app,
+        app,
         token,
         json!({ "name": "Now", "amount": "200.00", "period": "MONTHLY", "startDate": start.to_string(),
                 "endDate": end.to_string(), "categories": [
@@ -758,12 +765,35 @@ async fn a_category_newly_projected_to_overspend_is_announced_once_until_it_come
     let fun = budget["categories"][1]["id"].as_str().expect("fun").to_owned();
     let bill_day = today + chrono::Duration::days(3);
     create_schedule(
-        &app,
+        app,
         token,
         json!({ "description": "Groceries box", "amount": "60.00", "type": "EXPENSE",
                            "rule": "FREQ=DAILY", "count": 1, "startDate": bill_day.to_string(), "categoryId": food }),
     )
     .await;
+    BillAhead {
+        budget,
+        food,
+        fun,
+        today,
+        bill_day,
+        end,
+    }
+}
+
+#[tokio::test]
+async fn a_category_newly_projected_to_overspend_is_announced_once_until_it_comes_back_under() {
+    let app = TestApp::spawn().await;
+    let user = app.register_and_login().await;
+    let token = user.access_token.as_str();
+    let BillAhead {
+        budget,
+        food,
+        fun,
+        today,
+        bill_day,
+        end,
+    } = bill_ahead(&app, token).await;
     let mut socket = Socket::signed_in(&app, token).await;
     socket
         .subscribe(

@@ -23,3 +23,5 @@ pub mod transaction_splits;
 pub mod transactions;
 pub mod user_tokens;
 pub mod users;
+pub mod webhook_deliveries;
+pub mod webhooks;
