@@ -32,6 +32,7 @@ mod m20261203_000019_delta_sync;
 mod m20261203_000020_notifications;
 mod m20261203_000021_notification_settings;
 mod m20261204_000022_webhooks;
+mod m20261204_000023_data_version;
 
 /// Runs every migration in order; used on start-up and by `smartsave migrate`.
 pub struct Migrator;
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000020_notifications::Migration),
             Box::new(m20261203_000021_notification_settings::Migration),
             Box::new(m20261204_000022_webhooks::Migration),
+            Box::new(m20261204_000023_data_version::Migration),
         ]
     }
 }

@@ -3,6 +3,7 @@
 //! idempotency applied at the edge. It decides who is calling and hands resolvers the
 //! services they need; it holds no domain logic.
 
+pub mod cache;
 pub mod graphiql;
 pub mod health;
 pub mod http;
@@ -50,6 +51,16 @@ pub struct ApiState {
     pub introspection_schema: Option<AppSchema>,
     /// Persisted documents: APQ, or the only documents allowed.
     pub documents: Arc<persisted::Documents>,
+    /// Whole responses of cacheable queries, by the user's data version.
+    pub cache: Arc<cache::ResponseCache>,
+}
+
+/// What the edge keeps between requests: rate-limit state, persisted documents, cached
+/// responses.
+pub struct Remembered {
+    pub limiter: RateLimiter,
+    pub documents: persisted::Documents,
+    pub responses: cache::ResponseCache,
 }
 
 /// What requests send out through: mail (the outbox's bell) and webhooks (their client).
@@ -63,9 +74,8 @@ impl ApiState {
     pub fn new(
         db: DatabaseConnection,
         config: Config,
-        limiter: RateLimiter,
+        remembered: Remembered,
         events: EventBus,
-        documents: persisted::Documents,
         outbound: Outbound,
         liveness: Arc<Liveness>,
     ) -> Self {
@@ -74,6 +84,11 @@ impl ApiState {
             config.access_token_ttl,
             config.refresh_token_ttl,
         ));
+        let Remembered {
+            limiter,
+            documents,
+            responses,
+        } = remembered;
         let (config, limiter) = (Arc::new(config), Arc::new(limiter));
         let services = schema::Services {
             db: db.clone(),
@@ -89,6 +104,7 @@ impl ApiState {
             schema: schema::build(&config, &services),
             introspection_schema: schema::build_for_introspection(&config, &services),
             documents: Arc::new(documents),
+            cache: Arc::new(responses),
             db,
             config,
             tokens,

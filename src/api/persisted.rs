@@ -6,17 +6,15 @@
 
 use std::{
     collections::HashMap,
-    num::NonZeroUsize,
     path::Path,
     sync::{Arc, Mutex, PoisonError},
 };
 
-use lru::LruCache;
 use redis::AsyncCommands;
 use secrecy::ExposeSecret;
 use sha2::{Digest, Sha256};
 
-use crate::foundation::config::Config;
+use crate::foundation::{config::Config, sized_lru::SizedLru};
 
 /// Documents the memory store keeps at most, and their total size.
 const MEMORY_ENTRIES: usize = 10_000;
@@ -109,26 +107,17 @@ impl TrustedDocuments {
 
 /// The documents clients registered by hash.
 pub enum Store {
-    Memory(Mutex<Remembered>),
+    /// Least recently used documents within a count and a byte budget.
+    Memory(Mutex<SizedLru<String, Arc<str>>>),
     Redis {
         connection: redis::aio::ConnectionManager,
         prefix: String,
     },
 }
 
-/// Least recently used documents within a count and a byte budget.
-pub struct Remembered {
-    documents: LruCache<String, Arc<str>>,
-    bytes: usize,
-}
-
 impl Store {
     pub fn in_memory() -> Self {
-        let entries = NonZeroUsize::new(MEMORY_ENTRIES).unwrap_or(NonZeroUsize::MIN);
-        Store::Memory(Mutex::new(Remembered {
-            documents: LruCache::new(entries),
-            bytes: 0,
-        }))
+        Store::Memory(Mutex::new(SizedLru::new(MEMORY_ENTRIES, MEMORY_BYTES)))
     }
 
     /// The document registered under `hash`. A Redis failure reads as unknown (and is
@@ -137,7 +126,7 @@ impl Store {
         match self {
             Store::Memory(memory) => {
                 let mut memory = memory.lock().unwrap_or_else(PoisonError::into_inner);
-                memory.documents.get(hash).map(|d| d.to_string())
+                memory.get(&hash.to_owned()).map(|d| d.to_string())
             }
             Store::Redis { connection, prefix } => {
                 let found: Result<Option<String>, _> = connection.clone().get(format!("{prefix}{hash}")).await;
@@ -154,16 +143,7 @@ impl Store {
         match self {
             Store::Memory(memory) => {
                 let mut memory = memory.lock().unwrap_or_else(PoisonError::into_inner);
-                if let Some(old) = memory.documents.put(hash.to_owned(), document.into()) {
-                    memory.bytes -= old.len();
-                }
-                memory.bytes += document.len();
-                while memory.bytes > MEMORY_BYTES {
-                    let Some((_, evicted)) = memory.documents.pop_lru() else {
-                        break;
-                    };
-                    memory.bytes -= evicted.len();
-                }
+                memory.put(hash.to_owned(), document.into());
             }
             Store::Redis { connection, prefix } => {
                 let stored: Result<(), _> = connection

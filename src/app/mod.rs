@@ -71,6 +71,7 @@ impl Application {
         let limiter = RateLimiter::from_config(&config).await?;
         let events = EventBus::from_config(&config).await?;
         let documents = api::persisted::Documents::from_config(&config).await?;
+        let responses = api::cache::ResponseCache::from_config(&config).await?;
         let mail_queued = MailQueued::default();
         let webhooks = Sender::from_config(&config.webhooks).map_err(StartError::Webhooks)?;
         let jobs = jobs::Jobs::start(&db, &events, &mail_queued, &webhooks, &config).await?;
@@ -82,9 +83,12 @@ impl Application {
             router: api::router(ApiState::new(
                 db,
                 config,
-                limiter,
+                api::Remembered {
+                    limiter,
+                    documents,
+                    responses,
+                },
                 events,
-                documents,
                 api::Outbound { mail_queued, webhooks },
                 liveness,
             )),

@@ -71,11 +71,28 @@ pub async fn spend(db: &impl ConnectionTrait, token: &user_tokens::Model) -> App
     Ok(())
 }
 
-/// Spends `presented` if it is a live token of one of `purposes`.
+/// Spends `presented` if it is a live token of one of `purposes`. Writes first: inside a
+/// transaction on SQLite, a read followed by a write must upgrade its lock and fails at once
+/// (SQLITE_BUSY) when another writer went first, where a first write waits its turn.
 pub async fn redeem(db: &impl ConnectionTrait, purposes: &[Purpose], presented: &str) -> AppResult<user_tokens::Model> {
-    let token = find_live(db, purposes, presented).await?;
-    spend(db, &token).await?;
-    Ok(token)
+    let hash = secret::hash(presented.trim());
+    let now = db::now();
+    let spent = UserTokens::update_many()
+        .col_expr(Column::UsedAt, Expr::value(now))
+        .filter(Column::TokenHash.eq(hash.clone()))
+        .filter(Column::UsedAt.is_null())
+        .filter(Column::ExpiresAt.gt(now))
+        .filter(Column::Purpose.is_in(purposes.iter().copied()))
+        .exec(db)
+        .await?;
+    if spent.rows_affected != 1 {
+        return Err(invalid());
+    }
+    UserTokens::find()
+        .filter(Column::TokenHash.eq(hash))
+        .one(db)
+        .await?
+        .ok_or_else(invalid)
 }
 
 /// Spends every live token of `purpose` of a user (a newer one, or the change, made them moot).

@@ -50,6 +50,17 @@ pub struct Config {
     pub jobs: JobsConfig,
     pub mail: MailConfig,
     pub webhooks: WebhookConfig,
+    pub cache: CacheConfig,
+}
+
+/// The read cache of whole query responses (see `api::cache`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheConfig {
+    pub enabled: bool,
+    /// The in-memory cache's budget for response bodies; the least recently used go first.
+    pub max_bytes: usize,
+    /// How long an entry lives in Redis (when `REDIS_URL` is set) without being written again.
+    pub redis_ttl: Duration,
 }
 
 /// Outgoing webhooks.
@@ -325,6 +336,15 @@ impl Config {
             },
             mail: mail(&get, production)?,
             webhooks: webhooks(&get)?,
+            cache: CacheConfig {
+                enabled: flag(&get, "CACHE_ENABLED", true)?,
+                max_bytes: count(&get, "CACHE_MAX_BYTES", 16 * 1024 * 1024, 0..=4 * 1024 * 1024 * 1024)?,
+                redis_ttl: at_least(
+                    "CACHE_REDIS_TTL",
+                    duration(&get, "CACHE_REDIS_TTL", Duration::from_secs(3_600))?,
+                    Duration::from_secs(1),
+                )?,
+            },
         })
     }
 

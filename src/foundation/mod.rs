@@ -20,5 +20,6 @@ pub mod ownership;
 pub mod pagination;
 pub mod periods;
 pub mod rate_limit;
+pub mod sized_lru;
 pub mod telemetry;
 pub mod validate;

@@ -10,6 +10,7 @@ mod auth;
 mod batching;
 mod bench_seed;
 mod budgets;
+mod cache;
 mod cli;
 mod currencies;
 mod dashboard;

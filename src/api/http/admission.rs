@@ -50,6 +50,7 @@ pub(super) async fn prepare(http: &ApiState, params: Params) -> Result<Prepared,
         body: serde_json::json!({ "errors": [error] }),
         request_error: true,
         invalid_token: false,
+        serialized: None,
     })?;
     if let (Some(hash), Documents::Automatic(store)) = (register, &*http.documents) {
         store.put(&hash, &query).await;
@@ -109,5 +110,6 @@ fn refused(code: &str, message: &str) -> Outcome {
         body: response::request_error(code, message),
         request_error: true,
         invalid_token: false,
+        serialized: None,
     }
 }

@@ -11,7 +11,7 @@ use tracing::Instrument;
 
 use crate::{
     api::{
-        ApiState,
+        ApiState, cache,
         http::{
             admission::Prepared,
             response::{self, Outcome},
@@ -52,9 +52,46 @@ pub(super) async fn run(http: &ApiState, headers: &HeaderMap, client: ClientIp, 
             body: err.json_body(),
             request_error: true,
             invalid_token,
+            serialized: None,
         };
     }
     let user_id = auth.user().map(|user| user.id);
+    let label = operation_label(&document, operation_name.as_deref());
+    let started = std::time::Instant::now();
+    let cache_key = match user_id {
+        Some(user_id) if uploads.is_empty() && introspection_cost.is_none() => {
+            let request = cache::Request {
+                document: &document,
+                query: &query,
+                operation_name: operation_name.as_deref(),
+                variables: &variables,
+            };
+            http.cache.key(user_id, &request).map(|key| (user_id, key))
+        }
+        _ => None,
+    };
+    let cached = match &cache_key {
+        Some((user_id, key)) => http
+            .cache
+            .lookup(&http.db, *user_id, key)
+            .await
+            .inspect_err(|e| tracing::warn!(error = %e, "response cache: no version; executing"))
+            .ok(),
+        None => None,
+    };
+    let stale = match cached {
+        Some(cache::Lookup::Hit(body)) => {
+            metrics::graphql_operation(&label, "ok", started.elapsed().as_secs_f64());
+            return Outcome {
+                body: Json::Null,
+                request_error: false,
+                invalid_token,
+                serialized: Some(body),
+            };
+        }
+        Some(cache::Lookup::Stale(version)) => Some(version),
+        Some(cache::Lookup::Cold) | None => None,
+    };
     // Loaders are per request and per caller: their caches must never cross users.
     let loaders = user_id.map(|user_id| Loaders::new(http.db.clone(), user_id));
     let mut request = Request::new(query)
@@ -75,7 +112,6 @@ pub(super) async fn run(http: &ApiState, headers: &HeaderMap, client: ClientIp, 
     }
     request = request.data(UploadCount(uploads.len()));
     request.uploads = uploads;
-    let label = operation_label(&document, request.operation_name.as_deref());
     let out_of_range = int_range::check(&document, &request.variables).err();
     request.set_parsed_query(document);
     let schema = match (introspection_cost, &http.introspection_schema) {
@@ -98,7 +134,6 @@ pub(super) async fn run(http: &ApiState, headers: &HeaderMap, client: ClientIp, 
     if let Some(user_id) = user_id {
         span.record("user_id", tracing::field::display(user_id));
     }
-    let started = std::time::Instant::now();
     let executed = match out_of_range {
         Some(refusal) => async_graphql::Response::from_errors(vec![refusal]),
         None => schema.execute(request).instrument(span.clone()).await,
@@ -111,10 +146,25 @@ pub(super) async fn run(http: &ApiState, headers: &HeaderMap, client: ClientIp, 
     metrics::graphql_operation(&label, outcome, elapsed.as_secs_f64());
 
     let shaped = response::shape(executed, &request_id);
+    // Only a clean answer is worth keeping: `data` and nothing else.
+    let clean = matches!(&shaped.body, Json::Object(fields) if fields.len() == 1 && fields.contains_key("data"));
+    let serialized = match (&cache_key, stale) {
+        (Some((_, key)), Some(version)) if clean => {
+            let bytes = axum::body::Bytes::from(shaped.body.to_string());
+            http.cache.put(key, &version, bytes.clone()).await;
+            Some(bytes)
+        }
+        (Some((_, key)), None) if clean => {
+            http.cache.prime(key).await;
+            None
+        }
+        _ => None,
+    };
     Outcome {
         body: shaped.body,
         request_error: shaped.request_error,
         invalid_token,
+        serialized,
     }
 }
 

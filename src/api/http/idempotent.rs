@@ -81,6 +81,7 @@ pub(super) async fn execute_once(
                     body,
                     request_error,
                     invalid_token: false,
+                    serialized: None,
                 },
             );
             response

@@ -119,7 +119,13 @@ async fn execute_batch(
     for operation in operations {
         let body = match params_from_json(operation) {
             Ok(params) => match prepare(http, params).await {
-                Ok(prepared) => run(http, headers, client, prepared).await.body,
+                Ok(prepared) => {
+                    let outcome = run(http, headers, client, prepared).await;
+                    match outcome.serialized {
+                        Some(bytes) => serde_json::from_slice(&bytes).unwrap_or_default(),
+                        None => outcome.body,
+                    }
+                }
                 Err(refused) => refused.body,
             },
             Err(message) => response::request_error("BAD_REQUEST", &message),

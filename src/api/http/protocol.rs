@@ -119,6 +119,10 @@ pub(super) fn persisted(extensions: Option<Json>, document_id: Option<Json>) -> 
 
 /// The response for one operation's outcome.
 pub(super) fn respond_with(format: Format, outcome: Outcome) -> Response {
+    if let Some(body) = outcome.serialized {
+        // Only successful query responses are serialized ahead (see `api::cache`).
+        return (StatusCode::OK, [(header::CONTENT_TYPE, format.content_type())], body).into_response();
+    }
     let status = if rate_limited(&outcome.body).is_some() {
         StatusCode::TOO_MANY_REQUESTS
     } else if outcome.request_error {

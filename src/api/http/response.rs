@@ -29,6 +29,9 @@ pub struct Outcome {
     /// Failed before execution (parse, validation, limits): no `data` entry.
     pub request_error: bool,
     pub invalid_token: bool,
+    /// The body as it goes out, when it is already serialized (a cacheable response); `body`
+    /// is then left `Null` on a cache hit.
+    pub serialized: Option<axum::body::Bytes>,
 }
 
 pub fn shape(response: async_graphql::Response, request_id: &str) -> Shaped {
