@@ -92,10 +92,14 @@ pub(super) async fn execute_once(
         Ok(Claim::Run(id)) => {
             let outcome = run(http, headers, client, prepared).await;
             // Failures worth retrying free the key; everything else is the answer for good.
+            let body = match &outcome.serialized {
+                Some(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+                None => outcome.body.to_string(),
+            };
             let stored = if worth_retrying(&outcome.body) {
                 idempotency::release(&http.db, id).await
             } else {
-                idempotency::finish(&http.db, id, &outcome.body.to_string()).await
+                idempotency::finish(&http.db, id, &body).await
             };
             if let Err(err) = stored {
                 tracing::error!(error = %err, "idempotency key not recorded");

@@ -29,9 +29,21 @@ pub struct Outcome {
     /// Failed before execution (parse, validation, limits): no `data` entry.
     pub request_error: bool,
     pub invalid_token: bool,
-    /// The body as it goes out, when it is already serialized (a cacheable response); `body`
-    /// is then left `Null` on a cache hit.
+    /// The body as it goes out, when it is already serialized (an answer without errors, or a
+    /// cached one); `body` is then `Null`.
     pub serialized: Option<axum::body::Bytes>,
+}
+
+/// `{"data": ...}` for a response without errors or extensions.
+pub fn serialize_data(data: &Value) -> axum::body::Bytes {
+    #[derive(serde::Serialize)]
+    struct DataOnly<'a> {
+        data: &'a Value,
+    }
+    // Serializing a value tree into memory cannot fail (no maps with non-string keys).
+    serde_json::to_vec(&DataOnly { data })
+        .unwrap_or_else(|_| br#"{"data":null}"#.to_vec())
+        .into()
 }
 
 pub fn shape(response: async_graphql::Response, request_id: &str) -> Shaped {
