@@ -309,7 +309,7 @@ struct Work {
     mailer: Mailer,
     outbox: Outbox,
     webhooks: Sender,
-    retry_schedule: Vec<Duration>,
+    retry_schedule: Arc<[Duration]>,
 }
 
 /// The runner of one instance.
@@ -347,7 +347,7 @@ impl Jobs {
                 mailer,
                 outbox: Outbox::new(&config.mail, mail_queued.clone()),
                 webhooks: webhooks.clone(),
-                retry_schedule: config.webhooks.retry_schedule.clone(),
+                retry_schedule: config.webhooks.retry_schedule.clone().into(),
             }),
             config: config.jobs.clone(),
             mail_queued: mail_queued.clone(),
@@ -382,8 +382,16 @@ impl Jobs {
         let (worker, posting, daily, gauges) = (name("work"), name("posting"), name("daily"), name("gauges"));
         let (mail_clock, hourly, webhook_clock) = (name("mail"), name("hourly"), name("webhooks"));
         let overspend_clock = name("overspends");
-        let mail_bell = tokio::spawn(push_on_mail(Arc::clone(&work), self.mail_queued.clone()));
-        let webhook_bell = tokio::spawn(push_on_webhooks(Arc::clone(&work)));
+        let mail_queued = self.mail_queued.clone();
+        let mail_bell = tokio::spawn(push_on_ring(Arc::clone(&work), Job::DeliverMail, move || {
+            let queued = mail_queued.clone();
+            async move { queued.wait().await }
+        }));
+        let events = work.events.clone();
+        let webhook_bell = tokio::spawn(push_on_ring(Arc::clone(&work), Job::DeliverWebhooks, move || {
+            let events = events.clone();
+            async move { events.webhooks_waiting().await }
+        }));
         let monitor = match work.queue.clone() {
             Queue::Sqlite(storage) => {
                 let work = Arc::clone(&work);
@@ -442,26 +450,15 @@ impl Jobs {
     }
 }
 
-/// Pushes a `DeliverWebhooks` job each time a write on this instance queues deliveries.
-async fn push_on_webhooks(work: Arc<Work>) {
+/// Pushes `job` each time `rung` completes (a request on this instance queued mail, or a
+/// write queued webhook deliveries), so they go out within a poll of the workers rather than
+/// at the job's next clock tick. Rings that come while one is being pushed fold into one job.
+async fn push_on_ring<F: Future<Output = ()>>(work: Arc<Work>, job: Job, rung: impl Fn() -> F) {
     loop {
-        work.events.webhooks_waiting().await;
-        let key = format!("{}:{}", Job::DeliverWebhooks.name(), uuid::Uuid::now_v7());
-        if let Err(e) = work.queue.push(Job::DeliverWebhooks, key).await {
-            tracing::warn!(error = %e, "could not enqueue webhook delivery; the webhook clock will");
-        }
-    }
-}
-
-/// Pushes a `DeliverMail` job each time a request on this instance queues mail, so mail goes
-/// out within a poll of the workers rather than at the next clock tick. Rings that come while
-/// one is being pushed fold into one job.
-async fn push_on_mail(work: Arc<Work>, queued: MailQueued) {
-    loop {
-        queued.wait().await;
-        let key = format!("{}:{}", Job::DeliverMail.name(), uuid::Uuid::now_v7());
-        if let Err(e) = work.queue.push(Job::DeliverMail, key).await {
-            tracing::warn!(error = %e, "could not enqueue mail delivery; the mail clock will");
+        rung().await;
+        let key = format!("{}:{}", job.name(), uuid::Uuid::now_v7());
+        if let Err(e) = work.queue.push(job.clone(), key).await {
+            tracing::warn!(job = job.name(), error = %e, "could not enqueue at once; the job's clock will");
         }
     }
 }

@@ -72,8 +72,7 @@ impl Posting<'_> {
     }
 }
 
-/// Raises a transaction's change and the budget alerts it caused. The write has committed, so
-/// an alert that cannot be computed is logged, not returned.
+/// Raises a transaction's change and the budget alerts it caused.
 pub async fn announce_change(
     db: &DatabaseConnection,
     events: &EventBus,
@@ -83,8 +82,21 @@ pub async fn announce_change(
     after: Option<Posting<'_>>,
     id: Uuid,
 ) {
-    // The change goes to live listeners and to webhooks; alerts are also stored as
-    // notifications.
+    let raised = change_events(db, user_id, kind, before, after, id).await;
+    crate::notifications::service::raise(db, events, user_id, raised).await;
+}
+
+/// A transaction's change (for live listeners and webhooks) and the budget alerts it caused
+/// (also stored as notifications), for a caller that raises them with events of its own. The
+/// write has committed, so an alert that cannot be computed is logged, not returned.
+pub async fn change_events(
+    db: &DatabaseConnection,
+    user_id: Uuid,
+    kind: ChangeKind,
+    before: Option<Posting<'_>>,
+    after: Option<Posting<'_>>,
+    id: Uuid,
+) -> Vec<Event> {
     let mut raised = vec![TransactionChange::event(kind, id, after.map(|a| a.row.clone()))];
     if let Some(after) = after {
         match raised_by(db, user_id, before, after).await {
@@ -92,7 +104,7 @@ pub async fn announce_change(
             Err(err) => tracing::warn!(%user_id, error = %err, "budget alert check failed"),
         }
     }
-    crate::notifications::service::raise(db, events, user_id, raised).await;
+    raised
 }
 
 /// A category's budget and what both have spent, as committed, in the budget's currency.

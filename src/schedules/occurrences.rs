@@ -16,7 +16,7 @@ use crate::foundation::entities::schedule_occurrences::{self, Column, Entity as 
 use crate::foundation::entities::schedules;
 use crate::foundation::entities::transactions::{self, Cleared};
 use crate::{
-    budgets::alerts::{Posting, announce_change},
+    budgets::alerts::{Posting, change_events},
     events::{ChangeKind, Event, EventBus, SchedulePosted},
     foundation::{
         db,
@@ -231,9 +231,10 @@ pub async fn post(
         row: &transaction,
         splits: &[],
     };
-    announce_change(
+    // The new transaction, its alerts and the posting, raised together (one pass over the
+    // user's webhooks).
+    let mut raised = change_events(
         db,
-        events,
         schedule.user_id,
         ChangeKind::Created,
         None,
@@ -241,14 +242,14 @@ pub async fn post(
         transaction.id,
     )
     .await;
-    let posted = Event::SchedulePosted(SchedulePosted {
+    raised.push(Event::SchedulePosted(SchedulePosted {
         schedule_id: schedule.id,
         schedule_name: schedule.payee.clone().unwrap_or_else(|| schedule.description.clone()),
         occurrence_date: occurrence.nominal,
         transaction: transaction.clone(),
         automatic,
-    });
-    raise(db, events, schedule.user_id, vec![posted]).await;
+    }));
+    raise(db, events, schedule.user_id, raised).await;
     crate::achievements::service::after_event(db, events, schedule.user_id).await;
     Ok(Some(row))
 }

@@ -12,7 +12,7 @@
 //!   disablings notify the user (`WEBHOOK_DISABLED`).
 //! - Deliveries of a disabled webhook wait; enabling it again sends them.
 
-use std::{collections::HashMap, time::Duration};
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::{
@@ -277,7 +277,7 @@ pub async fn deliver_due(
     db: &DatabaseConnection,
     bus: &EventBus,
     sender: &Sender,
-    schedule: &[Duration],
+    schedule: &Arc<[Duration]>,
 ) -> AppResult<Run> {
     let now = db::now();
     let enabled_hooks = Query::select()
@@ -314,7 +314,7 @@ pub async fn deliver_due(
         if !claim(db, &delivery, now + lease).await? {
             continue;
         }
-        let (task_db, task_sender, task_schedule) = (db.clone(), sender.clone(), schedule.to_vec());
+        let (task_db, task_sender, task_schedule) = (db.clone(), sender.clone(), Arc::clone(schedule));
         in_flight.spawn(async move { attempt(&task_db, &task_sender, &task_schedule, hook, delivery).await });
         if in_flight.len() >= CONCURRENCY
             && let Some(done) = in_flight.join_next().await
