@@ -5,14 +5,31 @@ use std::sync::Arc;
 
 use async_graphql::{
     Object, OutputType, Result, ResultExt,
-    connection::{Connection, Edge, EmptyFields},
+    connection::{Connection, CursorType, Edge, EmptyFields},
 };
 use futures_util::future::BoxFuture;
 
-use crate::foundation::{error::AppResult, pagination::Paged};
+use crate::foundation::{
+    error::AppResult,
+    pagination::{Paged, Position},
+};
 
 /// A Relay connection of `N` with `totalCount`.
-pub type Conn<N> = Connection<String, N, TotalCount, EmptyFields>;
+pub type Conn<N> = Connection<Position, N, TotalCount, EmptyFields>;
+
+/// Cursors are written when a client selects them; arguments are read by the resolvers
+/// themselves (`PageArgs::validate`), never through this.
+impl CursorType for Position {
+    type Error = &'static str;
+
+    fn decode_cursor(_: &str) -> Result<Self, Self::Error> {
+        Err("cursors are decoded by the list's resolver")
+    }
+
+    fn encode_cursor(&self) -> String {
+        self.encode()
+    }
+}
 
 type Counter = Arc<dyn Fn() -> BoxFuture<'static, AppResult<u64>> + Send + Sync>;
 

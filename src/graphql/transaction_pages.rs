@@ -14,7 +14,7 @@ use crate::{
     foundation::{
         db,
         error::AppError,
-        pagination::{Cursor, PageArgs, Paged, SortKey, TRANSACTIONS_BY_DATE},
+        pagination::{Cursor, PageArgs, Paged, Position, SortKey, TRANSACTIONS_BY_DATE},
     },
     graphql::{
         ContextExt,
@@ -211,11 +211,14 @@ impl<P: PageParent> TransactionPages<P> {
             if page.page.items.len() as u64 == limit {
                 page.page.has_next_page = true;
             } else {
-                let cursor = Cursor {
-                    key: SortKey::Date(transaction.transaction_date),
-                    id: transaction.id,
+                let position = Position {
+                    scope: TRANSACTIONS_BY_DATE,
+                    cursor: Cursor {
+                        key: SortKey::Date(transaction.transaction_date),
+                        id: transaction.id,
+                    },
                 };
-                page.page.items.push((cursor.encode(TRANSACTIONS_BY_DATE), transaction));
+                page.page.items.push((position, transaction));
             }
         }
         if after.is_some() {

@@ -25,7 +25,10 @@ use crate::{
         metrics,
         rate_limit::Rule,
     },
-    graphql::{files::UploadCount, loaders::Loaders},
+    graphql::{
+        files::UploadCount,
+        loaders::{Batches, Loaders},
+    },
 };
 
 /// Executes one prepared operation for the caller the headers name.
@@ -92,8 +95,10 @@ pub(super) async fn run(http: &ApiState, headers: &HeaderMap, client: ClientIp, 
         Some(cache::Lookup::Stale(version)) => Some(version),
         Some(cache::Lookup::Cold) | None => None,
     };
-    // Loaders are per request and per caller: their caches must never cross users.
-    let loaders = user_id.map(|user_id| Loaders::new(http.db.clone(), user_id));
+    // Loaders are per request and per caller: their caches must never cross users. Their
+    // batches run in this task, driven alongside the execution below.
+    let batches = Batches::default();
+    let loaders = user_id.map(|user_id| Loaders::driven(http.db.clone(), user_id, &batches));
     let mut request = Request::new(query)
         .variables(Variables::from_json(Json::Object(variables)))
         .data(auth)
@@ -136,7 +141,7 @@ pub(super) async fn run(http: &ApiState, headers: &HeaderMap, client: ClientIp, 
     }
     let executed = match out_of_range {
         Some(refusal) => async_graphql::Response::from_errors(vec![refusal]),
-        None => schema.execute(request).instrument(span.clone()).await,
+        None => batches.drive(schema.execute(request)).instrument(span.clone()).await,
     };
     let outcome = outcome_of(&executed);
     let elapsed = started.elapsed();
