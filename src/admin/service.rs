@@ -34,7 +34,11 @@ pub async fn require_admin(db: &DatabaseConnection, caller: &AuthUser) -> AppRes
         .count(db)
         .await?
         == 1;
-    if is_admin { Ok(()) } else { Err(AppError::Forbidden) }
+    if is_admin {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("not allowed"))
+    }
 }
 
 /// Makes the account with `email` an admin (the `create-admin` command).

@@ -22,7 +22,7 @@ use tower_http::{
 };
 use tracing::Level;
 
-use crate::foundation::config::Config;
+use crate::{auth::browser, foundation::config::Config};
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// Largest accepted request body (an import of 8 MB of CSV after JSON escaping fits).
@@ -95,7 +95,12 @@ fn cors(origins: &[String]) -> CorsLayer {
             header::ACCEPT,
             REQUEST_ID,
             HeaderName::from_static("idempotency-key"),
+            HeaderName::from_static(browser::SESSION_MODE_HEADER),
+            HeaderName::from_static("graphql-require-preflight"),
+            HeaderName::from_static("apollo-require-preflight"),
         ])
+        // The browser-session cookie (`auth::browser`) goes only to these origins.
+        .allow_credentials(true)
         .expose_headers([REQUEST_ID, header::RETRY_AFTER])
         .max_age(Duration::from_secs(600))
 }

@@ -5,6 +5,7 @@
 //! `users`.
 
 pub mod bearer;
+pub mod browser;
 pub mod graphql;
 pub mod jwt;
 pub mod liveness;

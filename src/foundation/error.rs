@@ -18,8 +18,8 @@ pub enum AppError {
     /// The password was right; sign-in needs the account's two-factor code (`otp`) too.
     #[error("A two-factor code is required")]
     TwoFactorRequired,
-    #[error("not allowed")]
-    Forbidden,
+    #[error("{0}")]
+    Forbidden(&'static str),
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("invalid input")]
@@ -44,7 +44,7 @@ impl AppError {
         match self {
             AppError::Unauthenticated(_) => "UNAUTHENTICATED",
             AppError::TwoFactorRequired => "TWO_FACTOR_REQUIRED",
-            AppError::Forbidden => "FORBIDDEN",
+            AppError::Forbidden(_) => "FORBIDDEN",
             AppError::NotFound(_) => "NOT_FOUND",
             AppError::BadUserInput(_) => "BAD_USER_INPUT",
             AppError::Conflict(_) => "CONFLICT",

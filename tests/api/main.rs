@@ -9,6 +9,7 @@ mod architecture;
 mod auth;
 mod batching;
 mod bench_seed;
+mod browser_sessions;
 mod budgets;
 mod cache;
 mod cli;

@@ -258,6 +258,11 @@ export type TransactionRow = TransactionsPage['nodes'][number];
 const EXPIRY_MARGIN_MS = 30_000;
 
 function toSession(payload: SessionFragment): Session {
+  // Null only in cookie mode (`X-Session-Mode: cookie`, for browsers), which this client
+  // never asks for: it keeps the refresh token itself.
+  if (!payload.refreshToken) {
+    throw new Error('the server sent no refresh token: this client needs bearer mode (no X-Session-Mode header)');
+  }
   return {
     accessToken: payload.accessToken,
     refreshToken: payload.refreshToken,

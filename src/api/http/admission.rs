@@ -51,6 +51,7 @@ pub(super) async fn prepare(http: &ApiState, params: Params) -> Result<Prepared,
         request_error: true,
         invalid_token: false,
         serialized: None,
+        set_cookie: None,
     })?;
     if let (Some(hash), Documents::Automatic(store)) = (register, &*http.documents) {
         store.put(&hash, &query).await;
@@ -111,5 +112,6 @@ fn refused(code: &str, message: &str) -> Outcome {
         request_error: true,
         invalid_token: false,
         serialized: None,
+        set_cookie: None,
     }
 }

@@ -1,6 +1,8 @@
 //! Execution of one admitted operation: the caller, their per-user rate limit (the edge's
 //! budget), their loaders, a span and metrics per operation, and the shaped response.
 
+use std::sync::Arc;
+
 use async_graphql::{
     Request, Variables,
     parser::types::{DocumentOperations, ExecutableDocument, OperationType},
@@ -19,7 +21,10 @@ use crate::{
         int_range,
         schema::IntrospectionCost,
     },
-    auth::bearer,
+    auth::{
+        bearer,
+        browser::{self, BrowserSession},
+    },
     foundation::{
         identity::{ClientIp, RequestAuth, UserAgent},
         metrics,
@@ -56,6 +61,7 @@ pub(super) async fn run(http: &ApiState, headers: &HeaderMap, client: ClientIp, 
             request_error: true,
             invalid_token,
             serialized: None,
+            set_cookie: None,
         };
     }
     let user_id = auth.user().map(|user| user.id);
@@ -90,6 +96,7 @@ pub(super) async fn run(http: &ApiState, headers: &HeaderMap, client: ClientIp, 
                 request_error: false,
                 invalid_token,
                 serialized: Some(body),
+                set_cookie: None,
             };
         }
         Some(cache::Lookup::Stale(version)) => Some(version),
@@ -99,9 +106,17 @@ pub(super) async fn run(http: &ApiState, headers: &HeaderMap, client: ClientIp, 
     // batches run in this task, driven alongside the execution below.
     let batches = Batches::default();
     let loaders = user_id.map(|user_id| Loaders::driven(http.db.clone(), user_id, &batches));
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let browser = Arc::new(BrowserSession::read(
+        header(browser::SESSION_MODE_HEADER),
+        header(axum::http::header::COOKIE.as_str()),
+        header(axum::http::header::ORIGIN.as_str()),
+        &http.config.cors_allowed_origins,
+    ));
     let mut request = Request::new(query)
         .variables(Variables::from_json(Json::Object(variables)))
         .data(auth)
+        .data(Arc::clone(&browser))
         .data(client)
         .data(UserAgent(
             headers
@@ -165,6 +180,7 @@ pub(super) async fn run(http: &ApiState, headers: &HeaderMap, client: ClientIp, 
             request_error: false,
             invalid_token,
             serialized: Some(bytes),
+            set_cookie: browser.take_set_cookie(),
         };
     }
     let shaped = response::shape(executed, &request_id);
@@ -173,6 +189,7 @@ pub(super) async fn run(http: &ApiState, headers: &HeaderMap, client: ClientIp, 
         request_error: shaped.request_error,
         invalid_token,
         serialized: None,
+        set_cookie: browser.take_set_cookie(),
     }
 }
 

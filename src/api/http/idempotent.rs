@@ -82,6 +82,7 @@ pub(super) async fn execute_once(
                     request_error,
                     invalid_token: false,
                     serialized: None,
+                    set_cookie: None,
                 },
             );
             response

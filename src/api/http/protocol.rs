@@ -119,19 +119,28 @@ pub(super) fn persisted(extensions: Option<Json>, document_id: Option<Json>) -> 
 
 /// The response for one operation's outcome.
 pub(super) fn respond_with(format: Format, outcome: Outcome) -> Response {
-    if let Some(body) = outcome.serialized {
-        // Only successful query responses are serialized ahead (see `api::cache`).
-        return (StatusCode::OK, [(header::CONTENT_TYPE, format.content_type())], body).into_response();
-    }
-    let status = if rate_limited(&outcome.body).is_some() {
-        StatusCode::TOO_MANY_REQUESTS
-    } else if outcome.request_error {
-        request_failure_status(format)
+    let mut response = if let Some(body) = outcome.serialized {
+        // Answers without errors are serialized ahead (see `execute`).
+        (StatusCode::OK, [(header::CONTENT_TYPE, format.content_type())], body).into_response()
     } else {
-        StatusCode::OK
+        let status = if rate_limited(&outcome.body).is_some() {
+            StatusCode::TOO_MANY_REQUESTS
+        } else if outcome.request_error {
+            request_failure_status(format)
+        } else {
+            StatusCode::OK
+        };
+        let challenge = outcome.invalid_token.then_some(r#"Bearer error="invalid_token""#);
+        respond(format, status, outcome.body, challenge)
     };
-    let challenge = outcome.invalid_token.then_some(r#"Bearer error="invalid_token""#);
-    respond(format, status, outcome.body, challenge)
+    if let Some(cookie) = outcome.set_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+        // A response carrying a session cookie is for this browser only.
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
 }
 
 /// With `application/graphql-response+json` a request that fails before execution is a 4xx;

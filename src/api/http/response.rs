@@ -32,6 +32,8 @@ pub struct Outcome {
     /// The body as it goes out, when it is already serialized (an answer without errors, or a
     /// cached one); `body` is then `Null`.
     pub serialized: Option<axum::body::Bytes>,
+    /// A `Set-Cookie` for the response (the browser session's refresh cookie).
+    pub set_cookie: Option<String>,
 }
 
 /// `{"data": ...}` for a response without errors or extensions.

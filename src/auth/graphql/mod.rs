@@ -7,16 +7,16 @@ mod two_factor;
 pub use sessions::{SessionsMutation, SessionsQuery};
 pub use two_factor::TwoFactorMutation;
 
-use async_graphql::{Context, InputObject, Object, Result, ResultExt, SimpleObject};
+use async_graphql::{Context, ErrorExtensions, InputObject, Object, Result, ResultExt, SimpleObject};
 
 use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
 use crate::{
-    auth::{TokenService, liveness::Liveness, recovery, service, verification},
+    auth::{TokenService, browser::BrowserSession, liveness::Liveness, recovery, service, verification},
     foundation::{
-        error::AppResult,
+        error::{AppError, AppResult},
         identity::{ClientIp, Device, RequestAuth, UserAgent},
         mail::Outbox,
         rate_limit::{RateLimiter, Rule},
@@ -30,8 +30,9 @@ use crate::{
 pub struct AuthPayload {
     /// Short-lived JWT to send as `Authorization: Bearer <token>`.
     access_token: String,
-    /// Opaque, single-use token for `refreshToken`; rotated on every refresh.
-    refresh_token: String,
+    /// Opaque, single-use token for `refreshToken`; rotated on every refresh. Null in cookie
+    /// mode (`X-Session-Mode: cookie`), where it is set as an HttpOnly cookie instead.
+    refresh_token: Option<String>,
     /// Access token lifetime in seconds.
     expires_in: i64,
     /// Always "Bearer".
@@ -44,7 +45,7 @@ impl From<service::Session> for AuthPayload {
     fn from(s: service::Session) -> Self {
         AuthPayload {
             access_token: s.access_token,
-            refresh_token: s.refresh_token,
+            refresh_token: Some(s.refresh_token),
             expires_in: s.expires_in,
             token_type: "Bearer".into(),
             user: s.user.into(),
@@ -130,6 +131,36 @@ async fn throttle(ctx: &Context<'_>, email: Option<&str>) -> AppResult<()> {
     Ok(())
 }
 
+/// What the HTTP edge read about browser sessions (absent over WebSocket).
+fn browser<'a>(ctx: &'a Context<'_>) -> Option<&'a BrowserSession> {
+    ctx.data_opt::<Arc<BrowserSession>>().map(AsRef::as_ref)
+}
+
+/// The refresh token a client presented: the argument, or else the session cookie (then
+/// `true`).
+fn presented(ctx: &Context<'_>, argument: Option<String>) -> AppResult<(String, bool)> {
+    match argument {
+        Some(token) => Ok((token, false)),
+        None => {
+            let browser = browser(ctx).ok_or(AppError::Unauthenticated("no refresh token: pass refreshToken"))?;
+            Ok((browser.presented_refresh_token()?.to_owned(), true))
+        }
+    }
+}
+
+/// A new session as the client asked for it: in cookie mode (asked for by header, or a
+/// refresh that came by cookie) the refresh token is set as the session cookie and left out
+/// of the body.
+fn deliver(ctx: &Context<'_>, session: service::Session, by_cookie: bool) -> AuthPayload {
+    let mut payload = AuthPayload::from(session);
+    if let Some(browser) = browser(ctx).filter(|b| by_cookie || b.cookie_mode())
+        && let (Some(token), Ok(tokens)) = (payload.refresh_token.take(), ctx.shared::<Arc<TokenService>>())
+    {
+        browser.store_refresh_token(&token, tokens.refresh_ttl());
+    }
+    payload
+}
+
 /// The database and the token issuer, which every session operation needs.
 fn sessions<'a>(ctx: &'a Context<'_>) -> AppResult<(&'a DatabaseConnection, &'a TokenService)> {
     Ok((ctx.db()?, ctx.shared::<Arc<TokenService>>()?))
@@ -153,10 +184,10 @@ impl AuthMutation {
             financial: input.financial_settings.map(Into::into).unwrap_or_default(),
         };
         let outbox = ctx.shared::<Outbox>().extend()?;
-        service::register(db, tokens, outbox, &device(ctx), registration)
+        let session = service::register(db, tokens, outbox, &device(ctx), registration)
             .await
-            .map(Into::into)
-            .extend()
+            .extend()?;
+        Ok(deliver(ctx, session, false))
     }
 
     /// Signs in with email and password (and `otp` when two-factor sign-in is on). Wrong
@@ -165,37 +196,51 @@ impl AuthMutation {
         throttle(ctx, Some(&input.email)).await.extend()?;
         let (db, tokens) = sessions(ctx).extend()?;
         let otp = input.otp.as_deref();
-        service::login(db, tokens, &device(ctx), &input.email, input.password.into(), otp)
+        let session = service::login(db, tokens, &device(ctx), &input.email, input.password.into(), otp)
             .await
-            .map(Into::into)
-            .extend()
+            .extend()?;
+        Ok(deliver(ctx, session, false))
     }
 
     /// Exchanges a refresh token for new tokens. Each refresh token works once; presenting a
-    /// used one again signs out that whole session.
-    async fn refresh_token(&self, ctx: &Context<'_>, refresh_token: String) -> Result<AuthPayload> {
+    /// used one again signs out that whole session. Without `refreshToken`, the session
+    /// cookie is used (and rotated); see cookie mode in the README.
+    async fn refresh_token(&self, ctx: &Context<'_>, refresh_token: Option<String>) -> Result<AuthPayload> {
         throttle(ctx, None).await.extend()?;
         let (db, tokens) = sessions(ctx).extend()?;
-        service::refresh(db, tokens, &device(ctx), &refresh_token)
-            .await
-            .map(Into::into)
-            .extend()
+        let (presented, from_cookie) = presented(ctx, refresh_token).extend()?;
+        match service::refresh(db, tokens, &device(ctx), &presented).await {
+            Ok(session) => Ok(deliver(ctx, session, from_cookie)),
+            Err(error) => {
+                // A cookie that no longer works is of no use to keep.
+                if from_cookie && let Some(browser) = browser(ctx) {
+                    browser.clear_refresh_token();
+                }
+                Err(error.extend())
+            }
+        }
     }
 
     /// Ends the session of the given refresh token, or every session of its account when
-    /// allSessions is true. False when the token is unknown or already ended.
+    /// allSessions is true. False when the token is unknown or already ended. Without
+    /// `refreshToken`, ends the session cookie's session and clears the cookie.
     async fn logout(
         &self,
         ctx: &Context<'_>,
-        refresh_token: String,
+        refresh_token: Option<String>,
         #[graphql(default_with = "Some(false)")] all_sessions: Option<bool>,
     ) -> Result<bool> {
         let db = ctx.db().extend()?;
         let caller = ctx.data::<RequestAuth>().ok().and_then(RequestAuth::user);
         let liveness = ctx.shared::<Arc<Liveness>>().extend()?;
-        service::logout(db, liveness, caller, &refresh_token, all_sessions.unwrap_or(false))
+        let (presented, from_cookie) = presented(ctx, refresh_token).extend()?;
+        let ended = service::logout(db, liveness, caller, &presented, all_sessions.unwrap_or(false))
             .await
-            .extend()
+            .extend()?;
+        if from_cookie && let Some(browser) = browser(ctx) {
+            browser.clear_refresh_token();
+        }
+        Ok(ended)
     }
 
     /// Changes the password and signs out every session (all refresh tokens are revoked).
