@@ -207,6 +207,9 @@ fn report(name: &str, connections: usize, result: &mut Result_, per_request: f64
 #[tokio::main]
 async fn main() {
     let args = args();
+    // reqwest is built without a TLS provider of its own (see Cargo.toml); it needs the
+    // process default even for plain http.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(256)
         .build()

@@ -59,7 +59,10 @@ async fn register_in_cookie_mode(app: &TestApp) -> (String, String) {
         "cookie mode keeps the token out of the body"
     );
     assert_eq!(cookies.len(), 1, "one Set-Cookie: {cookies:?}");
-    (payload["accessToken"].as_str().expect("access token").to_owned(), cookies[0].clone())
+    (
+        payload["accessToken"].as_str().expect("access token").to_owned(),
+        cookies[0].clone(),
+    )
 }
 
 const REFRESH_BY_COOKIE: &str = "mutation { refreshToken { accessToken refreshToken } }";
