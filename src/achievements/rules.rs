@@ -16,6 +16,9 @@ pub struct Stats {
     pub months_under_budget: i64,
 }
 
+/// The metric of the finished months under budget (the costly statistic).
+pub const MONTHS_UNDER_BUDGET: &str = "monthsUnderBudget";
+
 /// One badge: earned when `metric(stats) >= threshold`.
 pub struct Badge {
     pub kind: &'static str,
@@ -105,7 +108,7 @@ pub const BADGES: &[Badge] = &[
         title: "Under budget",
         description: "Finished a monthly budget with every category under its amount.",
         points: 40,
-        metric: "monthsUnderBudget",
+        metric: MONTHS_UNDER_BUDGET,
         threshold: 1,
         value: |s| s.months_under_budget,
     },

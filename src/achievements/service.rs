@@ -38,13 +38,22 @@ pub async fn after_event(db: &DatabaseConnection, events: &EventBus, user_id: Uu
 /// Unlocks every earned badge not yet unlocked; returns the ones this call unlocked (a racing
 /// call that unlocked the same badge first gets it, not this one).
 pub async fn evaluate(db: &DatabaseConnection, user_id: Uuid) -> AppResult<Vec<achievements::Model>> {
-    let stats = stats(db, user_id).await?;
     let unlocked: HashSet<String> = ownership::owned::<Achievements>(user_id)
         .all(db)
         .await?
         .into_iter()
         .map(|a| a.kind)
         .collect();
+    // Every write runs this; a user who has earned a badge never needs its statistic again.
+    let locked = |metric: &str| {
+        rules::BADGES
+            .iter()
+            .any(|badge| badge.metric == metric && !unlocked.contains(badge.kind))
+    };
+    if rules::BADGES.iter().all(|badge| unlocked.contains(badge.kind)) {
+        return Ok(Vec::new());
+    }
+    let stats = stats(db, user_id, locked(rules::MONTHS_UNDER_BUDGET)).await?;
     let now = db::now();
     let new: Vec<achievements::Model> = rules::earned(&stats)
         .filter(|badge| !unlocked.contains(badge.kind))
@@ -95,8 +104,27 @@ pub async fn list(db: &DatabaseConnection, user_id: Uuid) -> AppResult<Vec<achie
 }
 
 /// Every statistic the rules need, in one statement (and, when some goals are in another
-/// currency than the reporting one, one more for them and one for exchange rates).
-async fn stats(db: &DatabaseConnection, user_id: Uuid) -> AppResult<Stats> {
+/// currency than the reporting one, one more for them and one for exchange rates). The
+/// finished months under budget are the costly part (every category's spending in every past
+/// monthly budget): counted only when `count_months_under_budget`, else 0.
+async fn stats(db: &DatabaseConnection, user_id: Uuid, count_months_under_budget: bool) -> AppResult<Stats> {
+    let today = Utc::now().date_naive();
+    let months_under_budget = if count_months_under_budget {
+        format!(
+            "(SELECT COUNT(*) FROM budgets b WHERE b.user_id = ? AND b.period = 'monthly' AND b.end_date < ? \
+               AND EXISTS (SELECT 1 FROM budget_categories c WHERE c.budget_id = b.id) \
+               AND NOT EXISTS (SELECT 1 FROM budget_categories c WHERE c.budget_id = b.id AND c.amount <= ( \
+                 SELECT COALESCE(SUM(t.amount), 0) FROM {lines} t \
+                   WHERE t.user_id = b.user_id AND t.budget_category_id = c.id AND {spent})) \
+               AND NOT EXISTS (SELECT 1 FROM budget_categories c JOIN {lines} t \
+                   ON t.user_id = b.user_id AND t.budget_category_id = c.id AND {spent} \
+                   WHERE c.budget_id = b.id AND t.currency <> b.currency))",
+            lines = category_lines_sql(db.get_database_backend()),
+            spent = spent_within_budget!(),
+        )
+    } else {
+        "CAST(0 AS BIGINT)".to_owned()
+    };
     let sql = format!(
         "SELECT \
         (SELECT COUNT(*) FROM budgets WHERE user_id = ?), \
@@ -106,23 +134,16 @@ async fn stats(db: &DatabaseConnection, user_id: Uuid) -> AppResult<Stats> {
         (SELECT COUNT(*) FROM goal_contributions WHERE user_id = ?), \
         (SELECT CAST(COALESCE(SUM(g.current_amount), 0) AS BIGINT) FROM savings_goals g JOIN users u ON u.id = g.user_id \
            WHERE g.user_id = ? AND g.currency = u.currency), \
-        (SELECT COUNT(*) FROM budgets b WHERE b.user_id = ? AND b.period = 'monthly' AND b.end_date < ? \
-           AND EXISTS (SELECT 1 FROM budget_categories c WHERE c.budget_id = b.id) \
-           AND NOT EXISTS (SELECT 1 FROM budget_categories c WHERE c.budget_id = b.id AND c.amount <= ( \
-             SELECT COALESCE(SUM(t.amount), 0) FROM {lines} t \
-               WHERE t.user_id = b.user_id AND t.budget_category_id = c.id AND {spent})) \
-           AND NOT EXISTS (SELECT 1 FROM budget_categories c JOIN {lines} t \
-               ON t.user_id = b.user_id AND t.budget_category_id = c.id AND {spent} \
-               WHERE c.budget_id = b.id AND t.currency <> b.currency)), \
+        {months_under_budget}, \
         (SELECT COUNT(*) FROM savings_goals g JOIN users u ON u.id = g.user_id \
            WHERE g.user_id = ? AND g.currency <> u.currency), \
-        (SELECT currency FROM users WHERE id = ?)",
-        lines = category_lines_sql(db.get_database_backend()),
-        spent = spent_within_budget!(),
+        (SELECT currency FROM users WHERE id = ?)"
     );
-    let today = Utc::now().date_naive();
-    let mut values: Vec<sea_orm::Value> = (0..9).map(|_| user_id.into()).collect();
-    values.insert(7, today.into());
+    let mut values: Vec<sea_orm::Value> = (0..6).map(|_| user_id.into()).collect();
+    if count_months_under_budget {
+        values.extend([user_id.into(), today.into()]);
+    }
+    values.extend([user_id.into(), user_id.into()]);
     let row = db
         .query_one_raw(db::statement(db.get_database_backend(), &sql, values))
         .await?

@@ -735,3 +735,46 @@ async fn achievements_require_authentication() {
     let body = app.gql(ACHIEVEMENTS, json!({}), None).await;
     assert_eq!(error_code(&body), "UNAUTHENTICATED", "{body}");
 }
+
+#[tokio::test]
+async fn a_user_with_every_badge_is_spared_the_statistics_statement() {
+    let app = TestApp::spawn().await;
+    let user = app.register_and_login().await;
+    let token = &user.access_token;
+    create_transaction(&app, token, expense("1.00")).await;
+    let (_, with_badges_to_earn) = app
+        .statements_during(create_transaction(&app, token, expense("2.00")))
+        .await;
+    // Every other badge, as if earned.
+    let owned = kinds(&app, token).await;
+    for badge in smartsave::achievements::rules::BADGES {
+        if owned.iter().any(|kind| kind == badge.kind) {
+            continue;
+        }
+        smartsave::foundation::entities::achievements::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            user_id: Set(user_uuid(&user.id)),
+            kind: Set(badge.kind.to_owned()),
+            title: Set(badge.title.to_owned()),
+            description: Set(Some(badge.description.to_owned())),
+            points: Set(badge.points),
+            unlocked_at: Set(Utc::now()),
+            metadata: Set(json!({})),
+        }
+        .insert(&app.db)
+        .await
+        .expect("insert a badge");
+    }
+    let (_, with_every_badge) = app
+        .statements_during(create_transaction(&app, token, expense("3.00")))
+        .await;
+    assert_eq!(
+        with_every_badge + 1,
+        with_badges_to_earn,
+        "nothing left to earn: the statistics statement is skipped"
+    );
+    assert_eq!(
+        kinds(&app, token).await.len(),
+        smartsave::achievements::rules::BADGES.len()
+    );
+}
