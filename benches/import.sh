@@ -29,6 +29,8 @@ DATABASE_URL=$DB_URL BIND_ADDR=$ADDR RUST_LOG=warn \
 SERVER=$!
 trap 'kill -TERM $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
 for _ in $(seq 1 50); do curl -sf "http://$ADDR/health" >/dev/null && break; sleep 0.2; done
+# A server left on the port would answer instead of this one: refuse to measure it.
+kill -0 $SERVER 2>/dev/null || { echo "the server exited at start (is $ADDR taken?)" >&2; exit 1; }
 
 # One CSV file, as a user would upload it: 12 months of dated rows, every 10th an income.
 python3 - "$ROWS" "$WORK/import.json" <<'PY'

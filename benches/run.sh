@@ -67,7 +67,12 @@ start_server() { # $1: CACHE_ENABLED
     ACCESS_TOKEN_TTL=2h CACHE_ENABLED="$1" JOBS_ENABLED=false \
     ./target/release/smartsave serve &
   SERVER=$!
-  for _ in $(seq 1 100); do curl -sf "http://$ADDR/health" >/dev/null && return; sleep 0.2; done
+  # A server left on the port would answer instead of this one: refuse to measure it.
+  for _ in $(seq 1 100); do
+    kill -0 "$SERVER" 2>/dev/null || { echo "the server exited at start (is $ADDR taken?)" >&2; exit 1; }
+    curl -sf "http://$ADDR/health" >/dev/null && return
+    sleep 0.2
+  done
   echo "the server did not start" >&2; exit 1
 }
 stop_server() { kill -TERM "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null || true; SERVER=""; }
