@@ -5,7 +5,8 @@ import { defineConfig, type ProxyOptions } from 'vite';
 // (graphql-transport-ws) are proxied to the SmartSave server, in `npm run dev` and in
 // `npm run preview` alike, so the browser needs no CORS and the refresh cookie
 // (SameSite=Strict, Path=/graphql) is first-party.
-const api = process.env.SMARTSAVE_API ?? 'http://localhost:8080';
+// 127.0.0.1, the server's default BIND_ADDR: Node may resolve `localhost` to ::1 first.
+const api = process.env.SMARTSAVE_API ?? 'http://127.0.0.1:8080';
 
 // No changeOrigin (nor rewriteWsOrigin): the request reaches the server as the browser sent
 // it, Origin header included, and the server reads the refresh cookie only for an Origin in
