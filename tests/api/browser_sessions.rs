@@ -261,3 +261,44 @@ async fn cross_origin_browsers_may_send_credentials_and_the_session_header() {
         get("access-control-allow-headers")
     );
 }
+
+#[tokio::test]
+async fn a_sign_in_inside_a_batch_still_sets_its_cookie() {
+    let app = TestApp::spawn_with(&[("CORS_ALLOWED_ORIGINS", APP_ORIGIN), ("GRAPHQL_MAX_BATCH", "3")]).await;
+    let user = app.register_and_login().await;
+    let login = json!({
+        "query": "mutation($input: LoginInput!) { login(input: $input) { accessToken refreshToken } }",
+        "variables": { "input": { "email": user.email, "password": PASSWORD } },
+    });
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .header("x-session-mode", "cookie")
+        .body(json!([{ "query": "{ __typename }" }, login]).to_string())
+        .send()
+        .await
+        .expect("request");
+    let cookies: Vec<String> = response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok().map(str::to_owned))
+        .collect();
+    let body: Value = response.json().await.expect("JSON body");
+    assert_eq!(body[1]["data"]["login"]["refreshToken"], Value::Null, "{body}");
+    assert_eq!(cookies.len(), 1, "the batch's response carries the cookie: {cookies:?}");
+    // The cookie works: the session was not lost with the body's token.
+    let cookie = format!("smartsave_refresh={}", cookie_value(&cookies[0]));
+    let (_, _, refreshed) = post(
+        &app,
+        REFRESH_BY_COOKIE,
+        json!({}),
+        &[("cookie", &cookie), ("origin", APP_ORIGIN)],
+    )
+    .await;
+    assert!(
+        refreshed["data"]["refreshToken"]["accessToken"].is_string(),
+        "{refreshed}"
+    );
+}

@@ -32,7 +32,7 @@ use execute::run;
 use idempotent::{IDEMPOTENCY_KEY, execute_once};
 use protocol::{
     Params, accepts_html, bad, client, is_json_content_type, not_acceptable, params_from_json, rate_limited, respond,
-    respond_with,
+    respond_with, set_cookie,
 };
 
 /// `POST /graphql`: executes any operation from an `application/json` body, or from a
@@ -116,11 +116,14 @@ async fn execute_batch(
         );
     }
     let mut results = Vec::with_capacity(operations.len());
+    // A sign-in in cookie mode left its refresh token out of its result: the cookie must go out.
+    let mut cookies = Vec::new();
     for operation in operations {
         let body = match params_from_json(operation) {
             Ok(params) => match prepare(http, params).await {
                 Ok(prepared) => {
                     let outcome = run(http, headers, client, prepared).await;
+                    cookies.extend(outcome.set_cookie);
                     match outcome.serialized {
                         Some(bytes) => serde_json::from_slice(&bytes).unwrap_or_default(),
                         None => outcome.body,
@@ -138,7 +141,11 @@ async fn execute_batch(
     } else {
         StatusCode::OK
     };
-    respond(format, status, body, None)
+    let mut response = respond(format, status, body, None);
+    for cookie in &cookies {
+        set_cookie(&mut response, cookie);
+    }
+    response
 }
 
 /// `GET /graphql`: GraphiQL for a browser, otherwise a query (never a mutation).

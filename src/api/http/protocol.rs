@@ -133,14 +133,21 @@ pub(super) fn respond_with(format: Format, outcome: Outcome) -> Response {
         let challenge = outcome.invalid_token.then_some(r#"Bearer error="invalid_token""#);
         respond(format, status, outcome.body, challenge)
     };
-    if let Some(cookie) = outcome.set_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
-        response.headers_mut().append(header::SET_COOKIE, cookie);
+    if let Some(cookie) = outcome.set_cookie {
+        set_cookie(&mut response, &cookie);
+    }
+    response
+}
+
+/// Adds a browser-session `Set-Cookie` (see `auth::browser`) to a response.
+pub(super) fn set_cookie(response: &mut Response, cookie: &str) {
+    if let Ok(value) = HeaderValue::from_str(cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
         // A response carrying a session cookie is for this browser only.
         response
             .headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
-    response
 }
 
 /// With `application/graphql-response+json` a request that fails before execution is a 4xx;
