@@ -16,8 +16,10 @@ pub struct Stats {
     pub months_under_budget: i64,
 }
 
-/// The metric of the finished months under budget (the costly statistic).
+/// The metrics whose statistics cost more than a count: gathered only while a badge on
+/// them is still to earn.
 pub const MONTHS_UNDER_BUDGET: &str = "monthsUnderBudget";
+pub const TOTAL_SAVED: &str = "totalSavedMinor";
 
 /// One badge: earned when `metric(stats) >= threshold`.
 pub struct Badge {
@@ -99,7 +101,7 @@ pub const BADGES: &[Badge] = &[
         title: "Four figures",
         description: "Saved 1,000 (of your reporting currency) across your goals.",
         points: 30,
-        metric: "totalSavedMinor",
+        metric: TOTAL_SAVED,
         threshold: 100_000,
         value: |s| s.total_saved,
     },
@@ -114,11 +116,15 @@ pub const BADGES: &[Badge] = &[
     },
 ];
 
+impl Badge {
+    pub fn is_earned_by(&self, stats: &Stats) -> bool {
+        (self.value)(stats) >= self.threshold
+    }
+}
+
 /// The badges `stats` has earned.
 pub fn earned(stats: &Stats) -> impl Iterator<Item = &'static Badge> + '_ {
-    BADGES
-        .iter()
-        .filter(move |badge| (badge.value)(stats) >= badge.threshold)
+    BADGES.iter().filter(move |badge| badge.is_earned_by(stats))
 }
 
 #[cfg(test)]

@@ -45,18 +45,23 @@ pub async fn evaluate(db: &DatabaseConnection, user_id: Uuid) -> AppResult<Vec<a
         .map(|a| a.kind)
         .collect();
     // Every write runs this; a user who has earned a badge never needs its statistic again.
-    let locked = |metric: &str| {
-        rules::BADGES
-            .iter()
-            .any(|badge| badge.metric == metric && !unlocked.contains(badge.kind))
-    };
-    if rules::BADGES.iter().all(|badge| unlocked.contains(badge.kind)) {
+    let to_earn: Vec<&rules::Badge> = rules::BADGES
+        .iter()
+        .filter(|badge| !unlocked.contains(badge.kind))
+        .collect();
+    if to_earn.is_empty() {
         return Ok(Vec::new());
     }
-    let stats = stats(db, user_id, locked(rules::MONTHS_UNDER_BUDGET)).await?;
+    let wanted = |metric: &str| to_earn.iter().any(|badge| badge.metric == metric);
+    let wanted = Wanted {
+        months_under_budget: wanted(rules::MONTHS_UNDER_BUDGET),
+        total_saved: wanted(rules::TOTAL_SAVED),
+    };
+    let stats = stats(db, user_id, wanted).await?;
     let now = db::now();
-    let new: Vec<achievements::Model> = rules::earned(&stats)
-        .filter(|badge| !unlocked.contains(badge.kind))
+    let new: Vec<achievements::Model> = to_earn
+        .into_iter()
+        .filter(|badge| badge.is_earned_by(&stats))
         .map(|badge| achievements::Model {
             id: Uuid::now_v7(),
             user_id,
@@ -103,13 +108,20 @@ pub async fn list(db: &DatabaseConnection, user_id: Uuid) -> AppResult<Vec<achie
         .await?)
 }
 
+/// The costly statistics a call needs: those with a badge still to earn.
+struct Wanted {
+    /// Every category's spending in every finished monthly budget.
+    months_under_budget: bool,
+    /// Goals in other currencies converted at today's rates (two more statements).
+    total_saved: bool,
+}
+
 /// Every statistic the rules need, in one statement (and, when some goals are in another
-/// currency than the reporting one, one more for them and one for exchange rates). The
-/// finished months under budget are the costly part (every category's spending in every past
-/// monthly budget): counted only when `count_months_under_budget`, else 0.
-async fn stats(db: &DatabaseConnection, user_id: Uuid, count_months_under_budget: bool) -> AppResult<Stats> {
+/// currency than the reporting one, one more for them and one for exchange rates). The costly
+/// ones are gathered only when `wanted`, else 0.
+async fn stats(db: &DatabaseConnection, user_id: Uuid, wanted: Wanted) -> AppResult<Stats> {
     let today = Utc::now().date_naive();
-    let months_under_budget = if count_months_under_budget {
+    let months_under_budget = if wanted.months_under_budget {
         format!(
             "(SELECT COUNT(*) FROM budgets b WHERE b.user_id = ? AND b.period = 'monthly' AND b.end_date < ? \
                AND EXISTS (SELECT 1 FROM budget_categories c WHERE c.budget_id = b.id) \
@@ -140,7 +152,7 @@ async fn stats(db: &DatabaseConnection, user_id: Uuid, count_months_under_budget
         (SELECT currency FROM users WHERE id = ?)"
     );
     let mut values: Vec<sea_orm::Value> = (0..6).map(|_| user_id.into()).collect();
-    if count_months_under_budget {
+    if wanted.months_under_budget {
         values.extend([user_id.into(), today.into()]);
     }
     values.extend([user_id.into(), user_id.into()]);
@@ -151,7 +163,7 @@ async fn stats(db: &DatabaseConnection, user_id: Uuid, count_months_under_budget
     let get = |i| row.try_get_by_index::<i64>(i);
     let reporting = Currency::of(&row.try_get_by_index::<String>(8)?);
     let mut saved = Converted::of_minor(get(5)?, reporting);
-    if get(7)? > 0 {
+    if wanted.total_saved && get(7)? > 0 {
         saved = saved_in(db, user_id, reporting, today).await?;
     }
     Ok(Stats {

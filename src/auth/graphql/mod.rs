@@ -136,14 +136,14 @@ fn browser<'a>(ctx: &'a Context<'_>) -> Option<&'a BrowserSession> {
     ctx.data_opt::<Arc<BrowserSession>>().map(AsRef::as_ref)
 }
 
-/// The refresh token a client presented: the argument, or else the session cookie (then
-/// `true`).
-fn presented(ctx: &Context<'_>, argument: Option<String>) -> AppResult<(String, bool)> {
+/// The refresh token a client presented: the argument, or else the session cookie, with the
+/// browser session it came from (which then gets the rotated or cleared cookie).
+fn presented<'a>(ctx: &'a Context<'_>, argument: Option<String>) -> AppResult<(String, Option<&'a BrowserSession>)> {
     match argument {
-        Some(token) => Ok((token, false)),
+        Some(token) => Ok((token, None)),
         None => {
             let browser = browser(ctx).ok_or(AppError::Unauthenticated("no refresh token: pass refreshToken"))?;
-            Ok((browser.presented_refresh_token()?.to_owned(), true))
+            Ok((browser.presented_refresh_token()?.to_owned(), Some(browser)))
         }
     }
 }
@@ -151,10 +151,10 @@ fn presented(ctx: &Context<'_>, argument: Option<String>) -> AppResult<(String, 
 /// A new session as the client asked for it: in cookie mode (asked for by header, or a
 /// refresh that came by cookie) the refresh token is set as the session cookie and left out
 /// of the body.
-fn deliver(ctx: &Context<'_>, session: service::Session, by_cookie: bool) -> AuthPayload {
+fn deliver(ctx: &Context<'_>, tokens: &TokenService, session: service::Session, by_cookie: bool) -> AuthPayload {
     let mut payload = AuthPayload::from(session);
     if let Some(browser) = browser(ctx).filter(|b| by_cookie || b.cookie_mode())
-        && let (Some(token), Ok(tokens)) = (payload.refresh_token.take(), ctx.shared::<Arc<TokenService>>())
+        && let Some(token) = payload.refresh_token.take()
     {
         browser.store_refresh_token(&token, tokens.refresh_ttl());
     }
@@ -187,7 +187,7 @@ impl AuthMutation {
         let session = service::register(db, tokens, outbox, &device(ctx), registration)
             .await
             .extend()?;
-        Ok(deliver(ctx, session, false))
+        Ok(deliver(ctx, tokens, session, false))
     }
 
     /// Signs in with email and password (and `otp` when two-factor sign-in is on). Wrong
@@ -199,7 +199,7 @@ impl AuthMutation {
         let session = service::login(db, tokens, &device(ctx), &input.email, input.password.into(), otp)
             .await
             .extend()?;
-        Ok(deliver(ctx, session, false))
+        Ok(deliver(ctx, tokens, session, false))
     }
 
     /// Exchanges a refresh token for new tokens. Each refresh token works once; presenting a
@@ -208,12 +208,12 @@ impl AuthMutation {
     async fn refresh_token(&self, ctx: &Context<'_>, refresh_token: Option<String>) -> Result<AuthPayload> {
         throttle(ctx, None).await.extend()?;
         let (db, tokens) = sessions(ctx).extend()?;
-        let (presented, from_cookie) = presented(ctx, refresh_token).extend()?;
+        let (presented, cookie) = presented(ctx, refresh_token).extend()?;
         match service::refresh(db, tokens, &device(ctx), &presented).await {
-            Ok(session) => Ok(deliver(ctx, session, from_cookie)),
+            Ok(session) => Ok(deliver(ctx, tokens, session, cookie.is_some())),
             Err(error) => {
                 // A cookie that no longer works is of no use to keep.
-                if from_cookie && let Some(browser) = browser(ctx) {
+                if let Some(browser) = cookie {
                     browser.clear_refresh_token();
                 }
                 Err(error.extend())
@@ -233,11 +233,11 @@ impl AuthMutation {
         let db = ctx.db().extend()?;
         let caller = ctx.data::<RequestAuth>().ok().and_then(RequestAuth::user);
         let liveness = ctx.shared::<Arc<Liveness>>().extend()?;
-        let (presented, from_cookie) = presented(ctx, refresh_token).extend()?;
+        let (presented, cookie) = presented(ctx, refresh_token).extend()?;
         let ended = service::logout(db, liveness, caller, &presented, all_sessions.unwrap_or(false))
             .await
             .extend()?;
-        if from_cookie && let Some(browser) = browser(ctx) {
+        if let Some(browser) = cookie {
             browser.clear_refresh_token();
         }
         Ok(ended)
