@@ -47,6 +47,9 @@ pub struct Config {
     /// A manifest of the only documents that may run (graphql-codegen's persisted documents);
     /// without one, any document runs and clients may persist theirs (APQ).
     pub trusted_documents: Option<std::path::PathBuf>,
+    /// List fields whose whole selection a plan covers are answered as JSON written in one
+    /// pass (`graphql::written`); off, the executor resolves every field (the same answers).
+    pub written_answers: bool,
     pub jobs: JobsConfig,
     pub mail: MailConfig,
     pub webhooks: WebhookConfig,
@@ -317,6 +320,7 @@ impl Config {
             redis_prefix: get("REDIS_PREFIX").unwrap_or_else(|| "smartsave".into()),
             trust_proxy_headers: flag(&get, "TRUST_PROXY_HEADERS", false)?,
             introspection: flag(&get, "GRAPHQL_INTROSPECTION", !production)?,
+            written_answers: flag(&get, "GRAPHQL_WRITTEN_ANSWERS", true)?,
             graphiql: flag(&get, "GRAPHIQL_ENABLED", !production)?,
             suggestions: flag(&get, "GRAPHQL_SUGGESTIONS", !production)?,
             trusted_documents: get("GRAPHQL_TRUSTED_DOCUMENTS").map(Into::into),

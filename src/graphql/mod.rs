@@ -12,6 +12,7 @@ pub mod loaders;
 pub mod nodes;
 pub mod scalars;
 pub mod transaction_pages;
+pub mod written;
 
 pub use context::ContextExt;
 

@@ -81,6 +81,13 @@ impl ScalarType for Date {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct DateTime(pub chrono::DateTime<Utc>);
 
+impl DateTime {
+    /// How the scalar writes it.
+    pub fn text(&self) -> String {
+        self.0.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+    }
+}
+
 /// Instant, RFC 3339 in UTC: "2026-11-21T10:30:00Z".
 #[Scalar(name = "DateTime")]
 impl ScalarType for DateTime {
@@ -98,7 +105,7 @@ impl ScalarType for DateTime {
     }
 
     fn to_value(&self) -> Value {
-        Value::String(self.0.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+        Value::String(self.text())
     }
 }
 

@@ -57,3 +57,4 @@ mod transfers;
 mod two_factor;
 mod web;
 mod webhooks;
+mod written;

@@ -6,6 +6,7 @@ mod category;
 mod mutations;
 mod queries;
 mod spending;
+mod written;
 
 pub use alerts::{BudgetAlert, BudgetsSubscription};
 pub use budget::{Budget, BudgetPeriod, BudgetStatus};

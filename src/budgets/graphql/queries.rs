@@ -5,7 +5,7 @@ use async_graphql::{Context, ID, Object, Result, ResultExt};
 use crate::{
     budgets::{
         categories,
-        graphql::{Budget, BudgetCategory, BudgetPeriod},
+        graphql::{Budget, BudgetCategory, BudgetPeriod, written},
         service::{self, BudgetFilter},
     },
     foundation::{ids, pagination::PageArgs},
@@ -13,6 +13,7 @@ use crate::{
         ContextExt,
         connection::{Conn, TotalCount, connection},
         scalars::Date,
+        written::Written,
     },
 };
 
@@ -33,7 +34,7 @@ impl BudgetsQuery {
         before: Option<String>,
         active_on: Option<Date>,
         period: Option<BudgetPeriod>,
-    ) -> Result<Conn<Budget>> {
+    ) -> Result<Written<Conn<Budget>>> {
         let (db, caller) = ctx.authenticated().extend()?;
         let page = PageArgs {
             first,
@@ -47,13 +48,18 @@ impl BudgetsQuery {
             active_on: active_on.map(|d| d.0),
             period: period.map(Into::into),
         };
+        let plan = written::plan(ctx);
         let rows = service::list(db, caller.id, &filter, &page).await.extend()?;
+        if let Some(plan) = plan {
+            let json = written::write(db, caller.id, &filter, &plan, rows).await.extend()?;
+            return Ok(Written::Json(json));
+        }
         let (db, user_id) = (db.clone(), caller.id);
         let total = TotalCount::deferred(move || {
             let (db, filter) = (db.clone(), filter.clone());
             Box::pin(async move { service::count(&db, user_id, &filter).await })
         });
-        Ok(connection(rows, total, Budget))
+        Ok(Written::Resolved(connection(rows, total, Budget)))
     }
 
     /// One of the caller's budgets; null for any other id.
