@@ -62,7 +62,7 @@ DATABASE_URL=$DB_URL ./target/release/smartsave seed-bench --users "$USERS"
 
 start_server() { # $1: CACHE_ENABLED
   # The benchmark measures the service, not its abuse limits: lift them for this run.
-  DATABASE_URL=$DB_URL BIND_ADDR=$ADDR RUST_LOG=warn DATABASE_MAX_CONNECTIONS=${BENCH_POOL:-16} \
+  DATABASE_URL=$DB_URL BIND_ADDR=$ADDR RUST_LOG=warn DATABASE_MAX_CONNECTIONS=${BENCH_POOL:-$((2 * $(nproc) + 1))} \
     RATE_LIMIT_PER_USER=1000000 RATE_LIMIT_AUTH_PER_IP=100000 RATE_LIMIT_AUTH_PER_ACCOUNT=100000 \
     ACCESS_TOKEN_TTL=2h CACHE_ENABLED="$1" JOBS_ENABLED=false \
     ./target/release/smartsave serve &

@@ -51,6 +51,8 @@ pub struct ApiState {
     pub introspection_schema: Option<AppSchema>,
     /// Persisted documents: APQ, or the only documents allowed.
     pub documents: Arc<persisted::Documents>,
+    /// Documents that passed the limits, parsed.
+    pub admitted: Arc<limits::AdmittedDocuments>,
     /// Whole responses of cacheable queries, by the user's data version.
     pub cache: Arc<cache::ResponseCache>,
 }
@@ -104,6 +106,7 @@ impl ApiState {
             schema: schema::build(&config, &services),
             introspection_schema: schema::build_for_introspection(&config, &services),
             documents: Arc::new(documents),
+            admitted: Arc::default(),
             cache: Arc::new(responses),
             db,
             config,

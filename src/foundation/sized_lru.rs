@@ -32,7 +32,10 @@ impl<K: Hash + Eq, V: Weigh> SizedLru<K, V> {
     }
 
     /// The value under `key`, now the most recently used.
-    pub fn get(&mut self, key: &K) -> Option<&V> {
+    pub fn get<Q: Hash + Eq + ?Sized>(&mut self, key: &Q) -> Option<&V>
+    where
+        K: std::borrow::Borrow<Q>,
+    {
         self.entries.get(key)
     }
 

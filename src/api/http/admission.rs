@@ -46,13 +46,16 @@ pub(super) async fn prepare(http: &ApiState, params: Params) -> Result<Prepared,
     } = params;
     let (query, register) = document(&http.documents, query, persisted).await?;
     let limits = &http.config.graphql_limits;
-    let admitted = limits::parse_within(&query, limits, http.config.introspection).map_err(|error| Outcome {
-        body: serde_json::json!({ "errors": [error] }),
-        request_error: true,
-        invalid_token: false,
-        serialized: None,
-        set_cookie: None,
-    })?;
+    let admitted = http
+        .admitted
+        .admit(&query, limits, http.config.introspection)
+        .map_err(|error| Outcome {
+            body: serde_json::json!({ "errors": [error] }),
+            request_error: true,
+            invalid_token: false,
+            serialized: None,
+            set_cookie: None,
+        })?;
     if let (Some(hash), Documents::Automatic(store)) = (register, &*http.documents) {
         store.put(&hash, &query).await;
     }

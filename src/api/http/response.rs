@@ -40,12 +40,43 @@ pub struct Outcome {
 pub fn serialize_data(data: &Value) -> axum::body::Bytes {
     #[derive(serde::Serialize)]
     struct DataOnly<'a> {
-        data: &'a Value,
+        data: Spliced<'a>,
     }
     // Serializing a value tree into memory cannot fail (no maps with non-string keys).
-    serde_json::to_vec(&DataOnly { data })
+    serde_json::to_vec(&DataOnly { data: Spliced(data) })
         .unwrap_or_else(|_| br#"{"data":null}"#.to_vec())
         .into()
+}
+
+/// A value tree serialized as async-graphql does, except that a written answer
+/// (`graphql::written`: an object holding only the raw-value token) goes out as the text it
+/// carries without being parsed again: async-graphql's own serialization validates it through
+/// `RawValue::from_string`, a second pass over the largest part of the body. The text is valid
+/// JSON by construction (`JsonOut`), and the tests parse every answer.
+struct Spliced<'a>(&'a Value);
+
+impl serde::Serialize for Spliced<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeStruct};
+        const RAW: &str = async_graphql_value::RAW_VALUE_TOKEN;
+        match self.0 {
+            Value::Object(object) => {
+                if let (1, Some(Value::String(json))) = (object.len(), object.get(RAW)) {
+                    // serde_json writes a struct of this name verbatim, as `RawValue` serializes.
+                    let mut raw = serializer.serialize_struct(RAW, 1)?;
+                    raw.serialize_field(RAW, json.as_str())?;
+                    return raw.end();
+                }
+                let mut map = serializer.serialize_map(Some(object.len()))?;
+                for (key, value) in object {
+                    map.serialize_entry(key.as_str(), &Spliced(value))?;
+                }
+                map.end()
+            }
+            Value::List(items) => serializer.collect_seq(items.iter().map(Spliced)),
+            scalar => scalar.serialize(serializer),
+        }
+    }
 }
 
 pub fn shape(response: async_graphql::Response, request_id: &str) -> Shaped {
@@ -170,6 +201,46 @@ fn explain(reason: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn written_answers_are_spliced_into_the_body_as_async_graphql_would_write_them() {
+        let raw = |json: &str| {
+            Value::Object(
+                [(
+                    async_graphql::Name::new(async_graphql_value::RAW_VALUE_TOKEN),
+                    Value::String(json.into()),
+                )]
+                .into_iter()
+                .collect(),
+            )
+        };
+        let data = Value::from_json(json!({ "me": { "id": "1", "tags": ["a\"b", null, 2.5] } })).expect("value");
+        let Value::Object(mut data) = data else {
+            panic!("object")
+        };
+        data.insert(
+            async_graphql::Name::new("budgets"),
+            raw(r#"{"nodes":[{"id":"x","name":"\u00e9"}]}"#),
+        );
+        data.insert(
+            async_graphql::Name::new("list"),
+            Value::List(vec![raw("[1,2]"), Value::Null]),
+        );
+        let data = Value::Object(data);
+
+        let ours = serialize_data(&data);
+        let theirs = serde_json::to_vec(&json!({ "data": data.clone().into_json().expect("json") })).expect("json");
+        assert_eq!(
+            serde_json::from_slice::<Json>(&ours).expect("valid json"),
+            serde_json::from_slice::<Json>(&theirs).expect("valid json")
+        );
+        let text = String::from_utf8(ours.to_vec()).expect("utf-8");
+        assert!(
+            text.contains(r#""budgets":{"nodes":[{"id":"x","name":"\u00e9"}]}"#),
+            "{text}"
+        );
+        assert!(text.contains(r#""list":[[1,2],null]"#), "{text}");
+    }
 
     #[test]
     fn argument_errors_name_the_field() {

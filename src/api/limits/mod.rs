@@ -16,9 +16,67 @@ use async_graphql::{
     },
 };
 
-use crate::foundation::config::GraphqlLimits;
+use std::sync::{Mutex, PoisonError};
+
+use crate::foundation::{
+    config::GraphqlLimits,
+    sized_lru::{SizedLru, Weigh},
+};
+
+/// Documents that passed the limits, by their text. An application sends the same few
+/// documents over and over; each is tokenized, parsed and checked once (that was ~6 % of a
+/// dashboard request's CPU) and then cloned. The limits and the introspection exemption are
+/// the server's configuration, the same for every request, so the verdict depends on the
+/// text alone; refusals are not kept (anyone can send new junk).
+pub struct AdmittedDocuments(Mutex<SizedLru<String, Remembered>>);
+
+struct Remembered {
+    admitted: Admitted,
+    /// The text's length: the parsed tree is a few times larger.
+    text_bytes: usize,
+}
+
+impl Weigh for Remembered {
+    fn bytes(&self) -> usize {
+        // The key, and the tree (`Positioned` nodes, names) at about eight bytes per byte of text.
+        self.text_bytes * 9
+    }
+}
+
+/// At most this many documents, within this budget.
+const ADMITTED_ENTRIES: usize = 1_024;
+const ADMITTED_BYTES: usize = 8 * 1024 * 1024;
+
+impl Default for AdmittedDocuments {
+    fn default() -> Self {
+        AdmittedDocuments(Mutex::new(SizedLru::new(ADMITTED_ENTRIES, ADMITTED_BYTES)))
+    }
+}
+
+impl AdmittedDocuments {
+    /// [`parse_within`], answered from memory for a text admitted before.
+    pub fn admit(
+        &self,
+        query: &str,
+        limits: &GraphqlLimits,
+        exempt_introspection: bool,
+    ) -> Result<Admitted, ServerError> {
+        let lock = || self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(known) = lock().get(query) {
+            return Ok(known.admitted.clone());
+        }
+        let admitted = parse_within(query, limits, exempt_introspection)?;
+        let remembered = Remembered {
+            admitted: admitted.clone(),
+            text_bytes: query.len(),
+        };
+        lock().put(query.to_owned(), remembered);
+        Ok(admitted)
+    }
+}
 
 /// A document that passed the limits.
+#[derive(Clone)]
 pub struct Admitted {
     pub document: ExecutableDocument,
     /// What its exempt introspection selections add to async-graphql's complexity: `Some`
@@ -109,6 +167,27 @@ mod tests {
 
     fn admit(query: &str, limits: &GraphqlLimits, exempt: bool) -> Result<Admitted, String> {
         parse_within(query, limits, exempt).map_err(|e| e.message)
+    }
+
+    #[test]
+    fn an_admitted_document_is_parsed_once_and_a_refused_one_is_not_kept() {
+        let documents = AdmittedDocuments::default();
+        let limits = GraphqlLimits {
+            max_depth: 3,
+            ..GraphqlLimits::default()
+        };
+        let query = "query Q { me { id } }";
+        let first = documents.admit(query, &limits, false).expect("admitted");
+        let held = documents.0.lock().expect("lock").bytes();
+        assert_eq!(held, query.len() * 9);
+        let again = documents.admit(query, &limits, false).expect("admitted again");
+        assert_eq!(format!("{:?}", first.document), format!("{:?}", again.document));
+        assert_eq!(documents.0.lock().expect("lock").bytes(), held, "not stored twice");
+
+        let deep = "{ budgets { nodes { categories { id } } } }";
+        assert!(documents.admit(deep, &limits, false).is_err());
+        assert!(documents.admit(deep, &limits, false).is_err(), "refused every time");
+        assert_eq!(documents.0.lock().expect("lock").bytes(), held, "a refusal is not kept");
     }
 
     #[test]
