@@ -159,7 +159,7 @@ async fn written_answers_are_the_executors() {
         (VARIABLES.into(), json!({ "n": 5 })),
         (VARIABLES.into(), json!({ "n": null, "first": 1 })),
         (
-            "query($after: String) { budgets(first: 1, after: $after) { pageInfo { hasPreviousPage hasNextPage } nodes { name categories { name } } } }".into(),
+            "query($after: String) { budgets(first: 1, after: $after) { pageInfo { hasPreviousPage hasNextPage } nodes { name categories { name transactions(first: 2) { totalCount nodes { id } } } } } }".into(),
             json!({ "after": cursor }),
         ),
         ("{ budgets(last: 1) { pageInfo { hasPreviousPage hasNextPage startCursor } nodes { name } } }".into(), json!({})),
@@ -167,6 +167,8 @@ async fn written_answers_are_the_executors() {
         ("{ budgets(activeOn: \"2026-11-15\") { nodes { name } } }".into(), json!({})),
         ("{ budgets(activeOn: \"2030-01-01\") { totalCount nodes { id categories { id } } } }".into(), json!({})),
         ("{ budgets { totalCount nodes { id } } }".into(), json!({})),
+        ("{ budgets { nodes { name categories { name icon } } } }".into(), json!({})),
+        ("{ budgets(first: 1) { pageInfo { hasNextPage endCursor } nodes { categories { name transactions(first: 30) { pageInfo { hasNextPage } nodes { id } } } } } }".into(), json!({})),
         ("{ budgets { nodes { categories { transactions(first: 0) { totalCount pageInfo { hasNextPage startCursor } nodes { id } } } } } }".into(), json!({})),
     ];
     documents.extend(LEFT_TO_THE_EXECUTOR.map(|q| (q.to_owned(), json!({}))));
