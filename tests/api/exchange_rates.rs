@@ -7,7 +7,9 @@ use std::collections::HashMap;
 use serde_json::{Value, json};
 
 use crate::expected::{Lcg, SCALE, cents, decimal, exact, money};
-use crate::helpers::{TestApp, TestUser, create_account, create_budget, create_transaction, error_code, error_fields};
+use crate::helpers::{
+    TestApp, TestUser, category_ids, create_account, create_budget, create_transaction, error_code, error_fields,
+};
 
 const RATE: &str = "id base quote date rate";
 
@@ -222,12 +224,7 @@ async fn a_month_in_four_currencies_converts_each_amount_at_its_days_rate_and_ro
                 "endDate": "2026-11-30", "categories": [{ "name": "Food", "amount": "3000.00" }, { "name": "Trips", "amount": "2000.00" }] }),
     )
     .await;
-    let categories: Vec<String> = budget["categories"]
-        .as_array()
-        .expect("categories")
-        .iter()
-        .map(|c| c["id"].as_str().expect("id").to_owned())
-        .collect();
+    let categories = category_ids(&budget);
     let main = app.default_account(user.id.parse().expect("user id")).await.to_string();
 
     let mut rng = Lcg(2026);

@@ -402,6 +402,16 @@ pub async fn create_budget(app: &TestApp, token: &str, input: Value) -> Value {
     body["data"]["createBudget"].clone()
 }
 
+/// The ids of a created budget's categories, in order.
+pub fn category_ids(budget: &Value) -> Vec<String> {
+    budget["categories"]
+        .as_array()
+        .expect("categories")
+        .iter()
+        .map(|c| c["id"].as_str().expect("id").to_owned())
+        .collect()
+}
+
 /// Sets the user's reporting currency through the API.
 pub async fn set_currency(app: &TestApp, user: &TestUser, currency: &str) {
     let body = app

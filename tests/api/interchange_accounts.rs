@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, TestUser, create_account, create_budget, create_transaction};
+use crate::helpers::{TestApp, TestUser, category_ids, create_account, create_budget, create_transaction};
 
 async fn export(app: &TestApp, user: &TestUser, format: &str) -> String {
     let body = app
@@ -53,12 +53,7 @@ async fn set_up(app: &TestApp, user: &TestUser) -> (String, String, Vec<String>)
                 "endDate": "2026-11-30", "categories": [{ "name": "Food", "amount": "600.00" }, { "name": "Household", "amount": "300.00" }] }),
     )
     .await;
-    let categories = budget["categories"]
-        .as_array()
-        .expect("categories")
-        .iter()
-        .map(|c| c["id"].as_str().expect("id").to_owned())
-        .collect();
+    let categories = category_ids(&budget);
     (yen, card, categories)
 }
 

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, TestUser, create_budget, create_transaction, error_code, error_fields};
+use crate::helpers::{TestApp, TestUser, category_ids, create_budget, create_transaction, error_code, error_fields};
 
 const RULE: &str = "id name priority enabled
   conditions { __typename ... on TextCondition { field operator value } ... on AmountCondition { currency min max }
@@ -21,12 +21,7 @@ async fn categories(app: &TestApp, user: &TestUser, names: &[&str]) -> Vec<Strin
                 "endDate": "2026-11-30", "categories": cats }),
     )
     .await;
-    budget["categories"]
-        .as_array()
-        .expect("categories")
-        .iter()
-        .map(|c| c["id"].as_str().expect("id").to_owned())
-        .collect()
+    category_ids(&budget)
 }
 
 async fn create_rule(app: &TestApp, user: &TestUser, input: Value) -> Value {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde_json::{Value, json};
 
 use crate::expected::{Lcg, money};
-use crate::helpers::{TestApp, TestUser, create_account, create_budget, error_code, error_fields};
+use crate::helpers::{TestApp, TestUser, category_ids, create_account, create_budget, error_code, error_fields};
 
 const SPLIT: &str = "id amount category { id } splits { id amount description category { id name } }";
 
@@ -23,12 +23,7 @@ async fn categories_of(app: &TestApp, user: &TestUser, names: &[&str], amounts: 
                 "endDate": "2026-11-30", "categories": categories }),
     )
     .await;
-    let ids = budget["categories"]
-        .as_array()
-        .expect("categories")
-        .iter()
-        .map(|c| c["id"].as_str().expect("id").to_owned())
-        .collect();
+    let ids = category_ids(&budget);
     (budget["id"].as_str().expect("id").to_owned(), ids)
 }
 

@@ -4,7 +4,9 @@
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, TestUser, create_account, create_budget, create_transaction, error_code, error_fields};
+use crate::helpers::{
+    TestApp, TestUser, category_ids, create_account, create_budget, create_transaction, error_code, error_fields,
+};
 
 const TRANSFER: &str = "from { id type amount currency transactionDate description cleared account { id } transfer { to { id } } }
                         to { id type amount currency transactionDate description cleared account { id } transfer { from { id } } }
@@ -288,12 +290,7 @@ async fn transfers_never_count_as_income_spending_or_transactions_in_any_figure(
                     "categories": [{ "name": "Food", "amount": "900.00" }, { "name": "Fun", "amount": "100.00" }] }),
         )
         .await;
-        let categories: Vec<String> = budget["categories"]
-            .as_array()
-            .expect("categories")
-            .iter()
-            .map(|c| c["id"].as_str().expect("id").to_owned())
-            .collect();
+        let categories = category_ids(&budget);
         for (kind, cents, date, category) in rows {
             create_transaction(
                 &app,

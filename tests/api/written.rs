@@ -10,7 +10,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, TestUser, create_budget, create_transaction};
+use crate::helpers::{TestApp, TestUser, category_ids, create_budget, create_transaction};
 
 const DASHBOARD: &str = "{ me { id email firstName lastName } budgets(first: 10) { nodes { id name amount period startDate endDate categories { id name amount color icon transactions(first: 20) { nodes { id amount description transactionDate type } } } } } savingsGoals(first: 10) { nodes { id name targetAmount currentAmount targetDate status } } }";
 
@@ -73,15 +73,7 @@ async fn household(app: &TestApp, user: &TestUser) -> Vec<String> {
                 "categories": [{ "name": "Bahn", "amount": "150000", "color": "#0044AA" }] }),
     )
     .await;
-    let ids = |budget: &Value| -> Vec<String> {
-        budget["categories"]
-            .as_array()
-            .expect("categories")
-            .iter()
-            .map(|c| c["id"].as_str().expect("id").to_owned())
-            .collect()
-    };
-    let (monthly, yearly) = (ids(&monthly), ids(&yearly));
+    let (monthly, yearly) = (category_ids(&monthly), category_ids(&yearly));
     let descriptions = [
         "Café \"Zum Bäcker\"",
         "back\\slash",
