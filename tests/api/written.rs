@@ -30,6 +30,9 @@ fragment T on Transaction { id amt: amount kind: type }";
 
 const VARIABLES: &str = "query($n: Int, $first: Int = 2) { budgets(first: $first) { nodes { id categories { transactions(first: $n) { nodes { id } pageInfo { hasNextPage } } } } } }";
 
+/// A written `budgets` beside a field that fails.
+const MIXED: &str = "query($c: ID!) { budgets { nodes { id name categories { transactions(first: 2) { nodes { description } } } } } budgetCategory(id: $c) { transactions(first: 500) { nodes { id } } } }";
+
 /// Documents the plan leaves to the executor (computed fields, directives, two page sizes,
 /// a nested cursor, bad arguments): still the same answers.
 const LEFT_TO_THE_EXECUTOR: [&str; 6] = [
@@ -159,6 +162,9 @@ async fn written_answers_are_the_executors() {
         ("{ budgets(activeOn: \"2026-11-15\") { nodes { name } } }".into(), json!({})),
         ("{ budgets(activeOn: \"2030-01-01\") { totalCount nodes { id categories { id } } } }".into(), json!({})),
         ("{ budgets { totalCount nodes { id } } }".into(), json!({})),
+        // A field error beside a written answer: the body takes the error path, the written
+        // JSON goes through it unchanged.
+        (MIXED.into(), json!({ "c": categories[0] })),
         ("{ budgets { nodes { name categories { name icon } } } }".into(), json!({})),
         ("{ budgets(first: 1) { pageInfo { hasNextPage endCursor } nodes { categories { name transactions(first: 30) { pageInfo { hasNextPage } nodes { id } } } } } }".into(), json!({})),
         ("{ budgets { nodes { categories { transactions(first: 0) { totalCount pageInfo { hasNextPage startCursor } nodes { id } } } } } }".into(), json!({})),
@@ -174,6 +180,15 @@ async fn written_answers_are_the_executors() {
             assert!(!written.contains(id.as_str()), "another user's category in {written}");
         }
     }
+
+    let mixed = answer(&app, &user, MIXED, json!({ "c": categories[0] })).await;
+    let mixed: Value = serde_json::from_str(&mixed).expect("json");
+    assert_eq!(mixed["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{mixed}");
+    assert_eq!(
+        mixed["data"]["budgets"]["nodes"].as_array().map(Vec::len),
+        Some(2),
+        "{mixed}"
+    );
 
     // Keys in the document's order, `totalCount` included.
     let everything = answer(&app, &user, EVERYTHING, json!({})).await;
