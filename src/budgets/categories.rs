@@ -2,7 +2,7 @@
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, Set,
+    QueryFilter, QueryOrder, Set, Value,
 };
 use uuid::Uuid;
 
@@ -15,6 +15,7 @@ use crate::{
         money::{Currency, Money},
         ownership, validate,
     },
+    graphql::transaction_pages::{ByCategory, Page, PageParent, PageRow, page_rows, ranked},
 };
 
 const ICON_MAX: usize = 50;
@@ -165,4 +166,97 @@ pub(super) fn row(
         created_at: Set(now),
         updated_at: Set(now),
     })
+}
+
+/// A category with its first page of transactions, as a written `budgets` answer
+/// (`budgets::graphql::written`) reads them: only the columns it writes.
+pub struct CategoryWithTransactions {
+    pub id: Uuid,
+    pub budget_id: Uuid,
+    pub name: String,
+    pub amount: i64,
+    pub currency: String,
+    pub color: Option<String>,
+    pub icon: Option<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// Empty unless a page size was asked for.
+    pub transactions: Page<PageRow>,
+}
+
+/// The caller's categories of `budget_ids`, oldest first as `of_budgets` lists them, each with
+/// its first `page_limit` transactions newest first as `BudgetCategory.transactions` pages
+/// them: one statement, the categories' rows and their transactions' rows as two branches of
+/// a UNION (a join of the two let PostgreSQL's planner re-rank every page for each category
+/// when it misjudged how few categories there are).
+pub async fn with_transactions(
+    db: &DatabaseConnection,
+    user_id: Uuid,
+    budget_ids: &[Uuid],
+    page_limit: Option<u64>,
+) -> AppResult<Vec<CategoryWithTransactions>> {
+    let budgets_in = db::placeholders(budget_ids.len());
+    let of_budgets = |values: &mut Vec<Value>| {
+        values.push(user_id.into());
+        values.extend(budget_ids.iter().map(|id| Value::from(*id)));
+    };
+    let mut values = Vec::new();
+    let mut sql = String::from(
+        "SELECT c.id AS category_id, 0 AS row_kind, c.budget_id, c.name, c.amount, c.currency, c.color, c.icon, c.created_at",
+    );
+    if page_limit.is_some() {
+        for column in PageRow::COLUMNS {
+            sql.push_str(&format!(", NULL AS {column}"));
+        }
+    }
+    sql.push_str(&format!(
+        " FROM budget_categories c WHERE c.user_id = ? AND c.budget_id IN ({budgets_in})"
+    ));
+    of_budgets(&mut values);
+    if let Some(limit) = page_limit {
+        let parents =
+            format!("SELECT pc.id FROM budget_categories pc WHERE pc.user_id = ? AND pc.budget_id IN ({budgets_in})");
+        sql.push_str(" UNION ALL SELECT p.parent_id, 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL");
+        for column in PageRow::COLUMNS {
+            sql.push_str(&format!(", p.{column}"));
+        }
+        sql.push_str(&format!(" FROM ({}) p", ranked::<ByCategory>(&parents, false)));
+        for _ in 0..ByCategory::BINDINGS {
+            values.push(user_id.into());
+            of_budgets(&mut values);
+        }
+        values.push(page_rows(limit).into());
+        sql.push_str(" ORDER BY category_id, row_kind, page_row");
+    } else {
+        sql.push_str(" ORDER BY category_id");
+    }
+
+    let rows = db
+        .query_all_raw(db::statement(db.get_database_backend(), &sql, values))
+        .await?;
+    let mut categories: Vec<CategoryWithTransactions> = Vec::new();
+    for row in rows {
+        let category_id: Uuid = row.try_get_by_index(0)?;
+        let row_kind: i32 = row.try_get_by_index(1)?;
+        if row_kind == 0 {
+            categories.push(CategoryWithTransactions {
+                id: category_id,
+                budget_id: row.try_get_by_index(2)?,
+                name: row.try_get_by_index(3)?,
+                amount: row.try_get_by_index(4)?,
+                currency: row.try_get_by_index(5)?,
+                color: row.try_get_by_index(6)?,
+                icon: row.try_get_by_index(7)?,
+                created_at: row.try_get_by_index(8)?,
+                transactions: Page::default(),
+            });
+            continue;
+        }
+        // A category's transactions follow its own row.
+        if let (Some(limit), Some(category)) = (page_limit, categories.last_mut())
+            && category.id == category_id
+        {
+            PageRow::decode(&row, 9)?.into_page(&mut category.transactions, limit);
+        }
+    }
+    Ok(categories)
 }

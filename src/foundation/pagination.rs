@@ -166,6 +166,17 @@ pub struct Paged<M> {
     pub has_next_page: bool,
 }
 
+/// An empty page with nothing before or after it.
+impl<M> Default for Paged<M> {
+    fn default() -> Self {
+        Paged {
+            items: Vec::new(),
+            has_previous_page: false,
+            has_next_page: false,
+        }
+    }
+}
+
 /// How a list is ordered: an optional key column, then the id column as a tiebreaker.
 pub struct Keyset<C> {
     pub scope: &'static str,

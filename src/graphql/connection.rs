@@ -53,8 +53,13 @@ impl TotalCount {
             TotalCount::Known(n) => *n,
             TotalCount::Deferred(count) => count().await.extend()?,
         };
-        Ok(i32::try_from(count).unwrap_or(i32::MAX))
+        Ok(count_as_int(count))
     }
+}
+
+/// A count as the `Int` `totalCount` is: capped at `Int`'s largest value.
+pub fn count_as_int(count: u64) -> i32 {
+    i32::try_from(count).unwrap_or(i32::MAX)
 }
 
 /// Turns a page of rows into a connection of their GraphQL nodes.

@@ -133,23 +133,44 @@ pub struct PageKey {
     pub after: Option<Cursor>,
 }
 
-/// One parent's page and its total number of transactions.
+/// One parent's page and its total number of transactions: full rows for the executor, or
+/// [`PageRow`]s for a written answer.
 #[derive(Debug, Clone)]
-pub struct Page {
-    pub page: Paged<transactions::Model>,
+pub struct Page<M = transactions::Model> {
+    pub page: Paged<M>,
     pub total: u64,
 }
 
-impl Default for Page {
+impl<M> Default for Page<M> {
     fn default() -> Self {
         Page {
-            page: Paged {
-                items: Vec::new(),
-                has_previous_page: false,
-                has_next_page: false,
-            },
+            page: Paged::default(),
             total: 0,
         }
+    }
+}
+
+impl<M> Page<M> {
+    /// Takes one of the parent's rows as [`ranked`] numbers them: into the page while
+    /// `page_row` is within `limit`; the one past it only says that a next page exists.
+    pub fn take(&mut self, page_row: u64, limit: u64, parent_total: u64, position: Position, row: M) {
+        self.total = parent_total;
+        if page_row > limit {
+            self.page.has_next_page = true;
+        } else {
+            self.page.items.push((position, row));
+        }
+    }
+}
+
+/// A transaction's place in the date ordering every list of transactions by date shares.
+fn by_date(date: NaiveDate, id: Uuid) -> Position {
+    Position {
+        scope: TRANSACTIONS_BY_DATE,
+        cursor: Cursor {
+            key: SortKey::Date(date),
+            id,
+        },
     }
 }
 
@@ -195,7 +216,7 @@ impl<P: PageParent> Loader<PageKey> for TransactionPages<P> {
 impl<P: PageParent> TransactionPages<P> {
     /// Each parent's page of `limit` rows after `after`, in one statement (two past a cursor);
     /// every parent has one, empty when it has no transactions.
-    pub async fn pages(
+    async fn pages(
         &self,
         parents: &[Uuid],
         limit: u64,
@@ -238,21 +259,16 @@ impl<P: PageParent> TransactionPages<P> {
         for row in rows {
             let transaction = transactions::Model::from_query_result(&row, "")?;
             let total: i64 = row.try_get("", "parent_total")?;
+            let page_row: i64 = row.try_get("", "page_row")?;
             let parent_id: Uuid = row.try_get("", "parent_id")?;
-            let page = pages.entry(parent_id).or_default();
-            page.total = u64::try_from(total).unwrap_or_default();
-            if page.page.items.len() as u64 == limit {
-                page.page.has_next_page = true;
-            } else {
-                let position = Position {
-                    scope: TRANSACTIONS_BY_DATE,
-                    cursor: Cursor {
-                        key: SortKey::Date(transaction.transaction_date),
-                        id: transaction.id,
-                    },
-                };
-                page.page.items.push((position, transaction));
-            }
+            let position = by_date(transaction.transaction_date, transaction.id);
+            pages.entry(parent_id).or_default().take(
+                u64::try_from(page_row).unwrap_or_default(),
+                limit,
+                u64::try_from(total).unwrap_or_default(),
+                position,
+                transaction,
+            );
         }
         if after.is_some() {
             // Past the cursor a parent may have no rows left to carry its total.
@@ -342,6 +358,14 @@ pub struct RankedRow {
     pub page_row: u64,
 }
 
+impl RankedRow {
+    /// Adds it to its parent's `page` of `limit` rows.
+    pub fn into_page(self, page: &mut Page<PageRow>, limit: u64) {
+        let position = by_date(self.row.transaction_date, self.row.id);
+        page.take(self.page_row, limit, self.parent_total, position, self.row);
+    }
+}
+
 impl PageRow {
     /// The columns [`PageRow::decode`] reads, in order, from a [`ranked`] relation.
     pub const COLUMNS: [&'static str; 11] = [
@@ -358,15 +382,11 @@ impl PageRow {
         "page_row",
     ];
 
-    /// Reads [`PageRow::COLUMNS`] from `row`, starting at column `at`, by position; `None`
-    /// when they are NULL (an outer join that found no transaction).
-    pub fn decode(row: &QueryResult, at: usize) -> Result<Option<RankedRow>, DbErr> {
-        let Some(id) = row.try_get_by_index::<Option<Uuid>>(at)? else {
-            return Ok(None);
-        };
+    /// Reads [`PageRow::COLUMNS`] from `row`, starting at column `at`, by position.
+    pub fn decode(row: &QueryResult, at: usize) -> Result<RankedRow, DbErr> {
         let kind: String = row.try_get_by_index(at + 5)?;
         let page_row = PageRow {
-            id,
+            id: row.try_get_by_index(at)?,
             amount: row.try_get_by_index(at + 1)?,
             currency: row.try_get_by_index(at + 2)?,
             description: row.try_get_by_index(at + 3)?,
@@ -376,22 +396,11 @@ impl PageRow {
             created_at: row.try_get_by_index(at + 7)?,
             updated_at: row.try_get_by_index(at + 8)?,
         };
-        Ok(Some(RankedRow {
+        Ok(RankedRow {
             row: page_row,
             parent_total: u64::try_from(row.try_get_by_index::<i64>(at + 9)?).unwrap_or_default(),
             page_row: u64::try_from(row.try_get_by_index::<i64>(at + 10)?).unwrap_or_default(),
-        }))
-    }
-
-    /// Its place in the date ordering, for cursors.
-    pub fn position(&self) -> Position {
-        Position {
-            scope: TRANSACTIONS_BY_DATE,
-            cursor: Cursor {
-                key: SortKey::Date(self.transaction_date),
-                id: self.id,
-            },
-        }
+        })
     }
 }
 

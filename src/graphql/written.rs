@@ -28,7 +28,10 @@ use crate::{
         config::Config,
         pagination::{Paged, Position},
     },
-    graphql::{connection::Conn, scalars::DateTime},
+    graphql::{
+        connection::{Conn, count_as_int},
+        scalars::DateTime,
+    },
 };
 
 /// A field's answer: JSON written ahead of the executor, or a value it resolves as usual.
@@ -132,7 +135,7 @@ impl<'a> Planned<'a> {
             .ok()
     }
 
-    /// An `Int` argument; `Ok(None)` when absent or null, `Err` for anything else.
+    /// An `Int` argument: `Some(None)` when absent or null, `None` for anything else.
     pub fn int_argument(&self, name: &str) -> Option<Option<i32>> {
         match self.argument(name)? {
             Value::Null => Some(None),
@@ -141,7 +144,7 @@ impl<'a> Planned<'a> {
         }
     }
 
-    /// A `String` argument; `Ok(None)` when absent or null.
+    /// A `String` argument: `Some(None)` when absent or null, `None` for anything else.
     pub fn string_argument(&self, name: &str) -> Option<Option<String>> {
         match self.argument(name)? {
             Value::Null => Some(None),
@@ -441,10 +444,7 @@ impl JsonOut {
                 PageInfoField::StartCursor => out.opt_string(page.items.first().map(|(p, _)| p.encode()).as_deref()),
                 PageInfoField::EndCursor => out.opt_string(page.items.last().map(|(p, _)| p.encode()).as_deref()),
             }),
-            // As `TotalCount::total_count`: an Int, capped.
-            ConnectionField::TotalCount => {
-                out.int(total.map_or(0, |n| i64::from(i32::try_from(n).unwrap_or(i32::MAX))))
-            }
+            ConnectionField::TotalCount => out.int(i64::from(count_as_int(total.unwrap_or_default()))),
         });
     }
 }

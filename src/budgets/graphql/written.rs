@@ -1,33 +1,30 @@
 //! `budgets` answered as JSON written in one pass (`graphql::written`) when the client selects
 //! only stored fields of budgets, their categories and the categories' transactions: the
-//! dashboard's shape. A level is loaded with one statement whatever the number of parents,
-//! as the loaders do; a selection with a computed field (`spent`, `status`, a transaction's
+//! dashboard's shape. The budgets come from `service::list`, their categories with each one's
+//! transactions from one statement (`categories::with_transactions`); a selection with a computed field (`spent`, `status`, a transaction's
 //! `category`, ...) is left to the executor.
 
 use std::collections::HashMap;
 
 use async_graphql::Context;
-use chrono::Utc;
-use sea_orm::{ConnectionTrait, DatabaseConnection, Value};
+use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use crate::foundation::entities::budgets;
 use crate::{
     budgets::{
+        categories::{self, CategoryWithTransactions},
         graphql::{Budget, BudgetCategory, BudgetPeriod},
         service::{self, BudgetFilter},
     },
     foundation::{
-        db,
         error::AppResult,
         money::Currency,
         pagination::{PageArgs, Paged, TRANSACTIONS_BY_DATE},
     },
     graphql::{
         nodes::Transaction,
-        transaction_pages::{
-            ByCategory, PageParent, PageRow, TransactionField, page_rows, plan_transaction, ranked, write_transaction,
-        },
+        transaction_pages::{TransactionField, plan_transaction, write_transaction},
         written::{ConnectionField, JsonOut, Planned, Selection, plan_field_connection},
     },
 };
@@ -120,21 +117,6 @@ fn plan_category(field: Planned<'_>) -> Option<CategoryField> {
     })
 }
 
-/// A category as a written answer reads it.
-struct CategoryRow {
-    id: Uuid,
-    budget_id: Uuid,
-    name: String,
-    amount: i64,
-    currency: String,
-    color: Option<String>,
-    icon: Option<String>,
-    created_at: chrono::DateTime<Utc>,
-    /// Its page of transactions, when the plan selects them.
-    transactions: Paged<PageRow>,
-    transaction_total: u64,
-}
-
 /// Loads what `plan` selects below `budgets` and writes the answer.
 pub async fn write(
     db: &DatabaseConnection,
@@ -143,11 +125,11 @@ pub async fn write(
     plan: &Plan,
     budgets: Paged<budgets::Model>,
 ) -> AppResult<String> {
-    let mut categories: HashMap<Uuid, Vec<CategoryRow>> = HashMap::new();
+    let mut categories: HashMap<Uuid, Vec<CategoryWithTransactions>> = HashMap::new();
     if category_plans(plan).next().is_some() && !budgets.items.is_empty() {
         let budget_ids: Vec<Uuid> = budgets.items.iter().map(|(_, b)| b.id).collect();
         let page_limit = page_limits(plan).next();
-        for category in categories_with_pages(db, user_id, &budget_ids, page_limit).await? {
+        for category in categories::with_transactions(db, user_id, &budget_ids, page_limit).await? {
             categories.entry(category.budget_id).or_default().push(category);
         }
     }
@@ -182,100 +164,11 @@ fn category_plans(plan: &Plan) -> impl Iterator<Item = &Selection<CategoryField>
         })
 }
 
-/// The caller's categories of `budget_ids`, oldest first as `Budget.categories` lists them,
-/// each with its first `page_limit` transactions newest first as `BudgetCategory.transactions`
-/// pages them: one statement, the categories' rows and their transactions' rows as two
-/// branches of a UNION (a join of the two let PostgreSQL's planner re-rank every page for
-/// each category when it misjudged how few categories there are).
-async fn categories_with_pages(
-    db: &DatabaseConnection,
-    user_id: Uuid,
-    budget_ids: &[Uuid],
-    page_limit: Option<u64>,
-) -> AppResult<Vec<CategoryRow>> {
-    let budgets_in = db::placeholders(budget_ids.len());
-    let of_budgets = |values: &mut Vec<Value>| {
-        values.push(user_id.into());
-        values.extend(budget_ids.iter().map(|id| Value::from(*id)));
-    };
-    let mut values = Vec::new();
-    let mut sql = String::from(
-        "SELECT c.id AS category_id, 0 AS row_kind, c.budget_id, c.name, c.amount, c.currency, c.color, c.icon, c.created_at",
-    );
-    if page_limit.is_some() {
-        for column in PageRow::COLUMNS {
-            sql.push_str(&format!(", NULL AS {column}"));
-        }
-    }
-    sql.push_str(&format!(
-        " FROM budget_categories c WHERE c.user_id = ? AND c.budget_id IN ({budgets_in})"
-    ));
-    of_budgets(&mut values);
-    if let Some(limit) = page_limit {
-        let parents =
-            format!("SELECT pc.id FROM budget_categories pc WHERE pc.user_id = ? AND pc.budget_id IN ({budgets_in})");
-        sql.push_str(" UNION ALL SELECT p.parent_id, 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL");
-        for column in PageRow::COLUMNS {
-            sql.push_str(&format!(", p.{column}"));
-        }
-        sql.push_str(&format!(" FROM ({}) p", ranked::<ByCategory>(&parents, false)));
-        for _ in 0..ByCategory::BINDINGS {
-            values.push(user_id.into());
-            of_budgets(&mut values);
-        }
-        values.push(page_rows(limit).into());
-        sql.push_str(" ORDER BY category_id, row_kind, page_row");
-    } else {
-        sql.push_str(" ORDER BY category_id");
-    }
-
-    let rows = db
-        .query_all_raw(db::statement(db.get_database_backend(), &sql, values))
-        .await?;
-    let mut categories: Vec<CategoryRow> = Vec::new();
-    for row in rows {
-        let category_id: Uuid = row.try_get_by_index(0)?;
-        let row_kind: i32 = row.try_get_by_index(1)?;
-        if row_kind == 0 {
-            categories.push(CategoryRow {
-                id: category_id,
-                budget_id: row.try_get_by_index(2)?,
-                name: row.try_get_by_index(3)?,
-                amount: row.try_get_by_index(4)?,
-                currency: row.try_get_by_index(5)?,
-                color: row.try_get_by_index(6)?,
-                icon: row.try_get_by_index(7)?,
-                created_at: row.try_get_by_index(8)?,
-                transactions: Paged {
-                    items: Vec::new(),
-                    has_previous_page: false,
-                    has_next_page: false,
-                },
-                transaction_total: 0,
-            });
-            continue;
-        }
-        // A category's transactions follow its own row.
-        let (Some(limit), Some(category)) = (page_limit, categories.last_mut()) else {
-            continue;
-        };
-        if let (true, Some(ranked)) = (category.id == category_id, PageRow::decode(&row, 9)?) {
-            category.transaction_total = ranked.parent_total;
-            if ranked.page_row > limit {
-                category.transactions.has_next_page = true;
-            } else {
-                category.transactions.items.push((ranked.row.position(), ranked.row));
-            }
-        }
-    }
-    Ok(categories)
-}
-
 fn write_budget(
     out: &mut JsonOut,
     selection: &Selection<BudgetField>,
     budget: &budgets::Model,
-    categories: &HashMap<Uuid, Vec<CategoryRow>>,
+    categories: &HashMap<Uuid, Vec<CategoryWithTransactions>>,
 ) {
     let currency = Currency::of(&budget.currency);
     out.object(selection, |out, field| match field {
@@ -295,7 +188,7 @@ fn write_budget(
     });
 }
 
-fn write_category(out: &mut JsonOut, selection: &Selection<CategoryField>, category: &CategoryRow) {
+fn write_category(out: &mut JsonOut, selection: &Selection<CategoryField>, category: &CategoryWithTransactions) {
     let currency = Currency::of(&category.currency);
     out.object(selection, |out, field| match field {
         CategoryField::Id => out.id(category.id),
@@ -307,8 +200,8 @@ fn write_category(out: &mut JsonOut, selection: &Selection<CategoryField>, categ
         CategoryField::CreatedAt => out.instant(category.created_at),
         CategoryField::Transactions { selection, .. } => out.connection(
             selection,
-            &category.transactions,
-            Some(category.transaction_total),
+            &category.transactions.page,
+            Some(category.transactions.total),
             write_transaction,
         ),
     });
