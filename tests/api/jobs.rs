@@ -5,9 +5,11 @@
 use std::time::Duration;
 
 use chrono::{Datelike, Months, NaiveDate, Utc};
-use sea_orm::{ConnectionTrait, Statement};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Statement};
 use serde_json::{Value, json};
-use smartsave::{Application, foundation::db};
+use smartsave::Application;
+use smartsave::foundation::{db, entities::idempotency_keys};
 
 use crate::expected::ymd;
 use crate::helpers::{TestApp, create_schedule, test_config};
@@ -228,15 +230,16 @@ async fn the_clean_up_deletes_expired_tokens_and_keys_and_keeps_live_ones() {
             .await
             .expect("json");
         assert!(body["data"]["createTransaction"].is_object(), "{body}");
-        let created = Utc::now() - chrono::Duration::hours(age);
-        let when = match app.db.get_database_backend() {
-            sea_orm::DbBackend::Postgres => format!("'{}'::timestamptz", created.to_rfc3339()),
-            _ => format!("'{}'", created.format("%Y-%m-%d %H:%M:%S%.f+00:00")),
-        };
-        exec(format!(
-            "UPDATE idempotency_keys SET created_at = {when} WHERE key = '{key}'"
-        ))
-        .await;
+        // Bound, not spliced into the text: the database driver writes the timestamp in the
+        // same form as the service does (SQLite compares these as text, so a form with a space
+        // instead of a `T` would sort before every stored time of the same day).
+        let created = db::now() - chrono::Duration::hours(age);
+        idempotency_keys::Entity::update_many()
+            .col_expr(idempotency_keys::Column::CreatedAt, Expr::value(created))
+            .filter(idempotency_keys::Column::Key.eq(key))
+            .exec(&app.db)
+            .await
+            .expect("age the key");
     }
     let tokens = app.count("SELECT COUNT(*) FROM refresh_tokens").await;
     let server = app.instance(&[]).await;
