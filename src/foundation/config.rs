@@ -29,6 +29,9 @@ pub struct Config {
     pub redis_url: Option<SecretString>,
     pub database_max_connections: u32,
     pub database_acquire_timeout: Duration,
+    /// A pooled connection idle at least this long is pinged before it is handed out; zero
+    /// pings every checkout.
+    pub database_ping_idle_after: Duration,
     pub shutdown_timeout: Duration,
     /// How long a request may take before it is answered 408.
     pub request_timeout: Duration,
@@ -300,6 +303,7 @@ impl Config {
             redis_url: get("REDIS_URL").map(Into::into),
             database_max_connections,
             database_acquire_timeout: duration(&get, "DATABASE_ACQUIRE_TIMEOUT", Duration::from_secs(3))?,
+            database_ping_idle_after: duration(&get, "DATABASE_PING_IDLE_AFTER", Duration::from_secs(30))?,
             shutdown_timeout: duration(&get, "SHUTDOWN_TIMEOUT", Duration::from_secs(10))?,
             request_timeout: duration(&get, "REQUEST_TIMEOUT", Duration::from_secs(30))?,
             graphql_limits,

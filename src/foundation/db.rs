@@ -32,6 +32,11 @@ pub fn options(url: &str, config: &Config) -> ConnectOptions {
         .acquire_timeout(config.database_acquire_timeout)
         .connect_timeout(config.database_acquire_timeout)
         .idle_timeout(Duration::from_secs(300))
+        // sqlx pings a connection when it goes back to the pool (and drops it if the ping
+        // fails); pinging it again on the way out cost every statement one more round trip
+        // (BENCHMARKS.md, run 13). Only a connection idle this long is pinged before use; one
+        // that died meanwhile fails its statement as SERVICE_UNAVAILABLE and is dropped.
+        .test_before_acquire_if_idle_for(config.database_ping_idle_after)
         .sqlx_logging(false)
         // WAL lets readers proceed while one writer commits; the busy timeout queues writers
         // instead of failing them.

@@ -1,7 +1,7 @@
 //! One error type for the whole service, mapped to the contract's `extensions.code`.
 
 use async_graphql::ErrorExtensions;
-use sea_orm::DbErr;
+use sea_orm::{DbErr, RuntimeErr};
 use serde::Serialize;
 
 /// A problem with one input field, reported in `extensions.fields`.
@@ -120,6 +120,14 @@ impl From<DbErr> for AppError {
         match err {
             DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => {
                 tracing::warn!(error = %err, "database unavailable");
+                AppError::ServiceUnavailable
+            }
+            // A pooled connection handed out without a ping (see `db::options`) may turn out
+            // dead only when the statement is written: the database went away, not our fault.
+            DbErr::Exec(RuntimeErr::SqlxError(ref sqlx)) | DbErr::Query(RuntimeErr::SqlxError(ref sqlx))
+                if matches!(**sqlx, sqlx::Error::Io(_)) =>
+            {
+                tracing::warn!(error = %err, "database connection lost");
                 AppError::ServiceUnavailable
             }
             other => AppError::internal(other),
