@@ -4,6 +4,7 @@
 #   benches/cpu_split.sh                      # the dashboard query, 64 connections, 15 s, cache off
 #   SCENARIO=create benches/cpu_split.sh      # createTransaction as 100 users at random
 #   C=16 SECS=10 benches/cpu_split.sh
+#   QUERY="{ budgets { nodes { id } } }" benches/cpu_split.sh   # another document
 #   PERF=1 benches/cpu_split.sh               # also perf record -g into $WORK/perf.data
 #   PERF=1 PERF_CG="--call-graph dwarf,16384" FREQ=299 SECS=8 benches/cpu_split.sh
 # Uses benches/run.sh's database (smartsave_bench_rs; seeded here when missing) and the
@@ -40,7 +41,7 @@ if [ "${SCENARIO:-dashboard}" = create ]; then
   SCRIPT=benches/create.lua
 else
   TOKEN=$(login 1)
-  QUERY='{ me { id email firstName lastName } budgets(first: 10) { nodes { id name amount period startDate endDate categories { id name amount color icon transactions(first: 20) { nodes { id amount description transactionDate type } } } } } savingsGoals(first: 10) { nodes { id name targetAmount currentAmount targetDate status } } }'
+  QUERY=${QUERY:-'{ me { id email firstName lastName } budgets(first: 10) { nodes { id name amount period startDate endDate categories { id name amount color icon transactions(first: 20) { nodes { id amount description transactionDate type } } } } } savingsGoals(first: 10) { nodes { id name targetAmount currentAmount targetDate status } } }'}
   python3 -c 'import json,sys; print(json.dumps({"query": sys.argv[1]}))' "$QUERY" >"$WORK/body.json"
   export TOKEN BODY_JSON=$WORK/body.json
   SCRIPT=benches/dashboard.lua

@@ -6,6 +6,7 @@
 //! transactions filtered to one month, (c) createTransaction, (d) (a) while a login storm
 //! runs. Each at 16 and 64 connections. Prints req/s, p50/p90/p99 latency, errors, the
 //! server's RSS and SQL statements per request (from the server's /metrics).
+//! `--only storm` runs just (a) at 64 connections and (d), for comparing the storm's effect.
 
 use std::{
     sync::{
@@ -28,6 +29,7 @@ struct Args {
     server_pid: Option<u32>,
     duration: Duration,
     users: usize,
+    storm_only: bool,
 }
 
 fn args() -> Args {
@@ -36,6 +38,7 @@ fn args() -> Args {
         server_pid: None,
         duration: Duration::from_secs(15),
         users: 1000,
+        storm_only: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -45,6 +48,7 @@ fn args() -> Args {
             "--server-pid" => args.server_pid = value.parse().ok(),
             "--duration" => args.duration = Duration::from_secs(value.parse().unwrap_or(15)),
             "--users" => args.users = value.parse().unwrap_or(1000),
+            "--only" => args.storm_only = value == "storm",
             _ => {}
         }
     }
@@ -233,12 +237,18 @@ async fn main() {
     println!("| scenario | connections | req/s | p50 ms | p90 ms | p99 ms | errors | server RSS MB | SQL/request |");
     println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     let mut quiet_p99 = 0.0;
-    for (name, scenario) in [
-        ("(a) dashboard", Scenario::Dashboard),
-        ("(b) transactions page", Scenario::Page),
-        ("(c) createTransaction", Scenario::Create),
-    ] {
-        for connections in [16, 64] {
+    let scenarios: &[_] = if args.storm_only {
+        &[("(a) dashboard", Scenario::Dashboard)]
+    } else {
+        &[
+            ("(a) dashboard", Scenario::Dashboard),
+            ("(b) transactions page", Scenario::Page),
+            ("(c) createTransaction", Scenario::Create),
+        ]
+    };
+    let connection_counts: &[usize] = if args.storm_only { &[64] } else { &[16, 64] };
+    for &(name, scenario) in scenarios {
+        for &connections in connection_counts {
             let before = statements(&client, &args.url).await;
             let mut result = run(&client, &args.url, &tokens, scenario, connections, args.duration).await;
             let after = statements(&client, &args.url).await;

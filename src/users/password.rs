@@ -13,9 +13,12 @@ use crate::foundation::error::{AppError, AppResult};
 
 /// Hashes at once, at most: each takes 19 MiB and a core for tens of milliseconds, so an
 /// unbounded login storm would exhaust memory (measured: 946 MB RSS) and starve every other
-/// request of CPU. Extra attempts queue here instead.
+/// request of CPU. One core is left to everything else (at least one hash runs): with one
+/// hash per core, a storm took both cores of a 2-core server and the dashboard's p99 under it
+/// grew 2.24x (BENCHMARKS.md, run 12). Extra attempts queue here instead.
 static HASHING: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| {
-    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get))
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+    tokio::sync::Semaphore::new(cores.saturating_sub(1).max(1))
 });
 
 /// Verified against when an email is unknown, so the response time does not reveal
