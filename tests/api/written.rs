@@ -30,18 +30,22 @@ fragment T on Transaction { id amt: amount kind: type }";
 
 const VARIABLES: &str = "query($n: Int, $first: Int = 2) { budgets(first: $first) { nodes { id categories { transactions(first: $n) { nodes { id } pageInfo { hasNextPage } } } } } }";
 
+const GOALS: &str = "{ savingsGoals { __typename totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+  edges { cursor node { __typename id name targetAmount currency currentAmount targetDate status createdAt updatedAt } } } }";
+
 /// A written `budgets` beside a field that fails.
 const MIXED: &str = "query($c: ID!) { budgets { nodes { id name categories { transactions(first: 2) { nodes { description } } } } } budgetCategory(id: $c) { transactions(first: 500) { nodes { id } } } }";
 
 /// Documents the plan leaves to the executor (computed fields, directives, two page sizes,
 /// a nested cursor, bad arguments): still the same answers.
-const LEFT_TO_THE_EXECUTOR: [&str; 6] = [
+const LEFT_TO_THE_EXECUTOR: [&str; 7] = [
     "{ budgets { nodes { id spent categories { id status: percentUsed } } } }",
     "query($yes: Boolean = true) { budgets { nodes { id @include(if: $yes) name } } }",
     "{ budgets { nodes { categories { a: transactions(first: 2) { nodes { id } } b: transactions(first: 3) { nodes { id } } } } } }",
     "{ budgets { nodes { categories { transactions(first: 500) { nodes { id } } } } } }",
     "{ budgets { nodes { categories { transactions(first: 2, after: \"bm90IGEgY3Vyc29y\") { nodes { id } } } } } }",
     "{ budgets { nodes { categories { transactions { nodes { id category { name } } } } } } }",
+    "{ savingsGoals { nodes { id progress { percentComplete } milestones { percent } } } }",
 ];
 
 /// The response body, as text, of `query` with `variables` as `user`.
@@ -121,6 +125,14 @@ async fn household(app: &TestApp, user: &TestUser) -> Vec<String> {
         )
         .await;
     assert!(body["data"]["createSavingsGoal"].is_object(), "{body}");
+    let body = app
+        .gql(
+            "mutation { createSavingsGoal(input: { name: \"Trip \\\"Japan\\\" 旅\", targetAmount: \"300000\", currency: \"JPY\", targetDate: \"2030-01-01\" }) { id } }",
+            json!({}),
+            Some(token),
+        )
+        .await;
+    assert!(body["data"]["createSavingsGoal"].is_object(), "{body}");
     monthly.into_iter().chain(yearly).collect()
 }
 
@@ -147,6 +159,19 @@ async fn written_answers_are_the_executors() {
         .expect("cursor")
         .to_owned();
 
+    let first_goal = answer(
+        &plain,
+        &user,
+        "{ savingsGoals(first: 1) { pageInfo { endCursor } } }",
+        json!({}),
+    )
+    .await;
+    let first_goal: Value = serde_json::from_str(&first_goal).expect("json");
+    let goal_cursor = first_goal["data"]["savingsGoals"]["pageInfo"]["endCursor"]
+        .as_str()
+        .expect("cursor")
+        .to_owned();
+
     let mut documents: Vec<(String, Value)> = vec![
         (DASHBOARD.into(), json!({})),
         (EVERYTHING.into(), json!({})),
@@ -168,6 +193,14 @@ async fn written_answers_are_the_executors() {
         ("{ budgets { nodes { name categories { name icon } } } }".into(), json!({})),
         ("{ budgets(first: 1) { pageInfo { hasNextPage endCursor } nodes { categories { name transactions(first: 30) { pageInfo { hasNextPage } nodes { id } } } } } }".into(), json!({})),
         ("{ budgets { nodes { categories { transactions(first: 0) { totalCount pageInfo { hasNextPage startCursor } nodes { id } } } } } }".into(), json!({})),
+        (GOALS.into(), json!({})),
+        ("{ savingsGoals(first: 1) { pageInfo { hasNextPage endCursor } nodes { name } } }".into(), json!({})),
+        (
+            "query($after: String) { savingsGoals(first: 1, after: $after) { pageInfo { hasNextPage } nodes { name targetDate } } }".into(),
+            json!({ "after": goal_cursor }),
+        ),
+        ("{ savingsGoals(status: PAUSED) { totalCount nodes { id } } }".into(), json!({})),
+        ("{ savingsGoals(status: ACTIVE) { totalCount goals: nodes { ...G } } } fragment G on SavingsGoal { key: id status }".into(), json!({})),
     ];
     documents.extend(LEFT_TO_THE_EXECUTOR.map(|q| (q.to_owned(), json!({}))));
 
@@ -201,11 +234,20 @@ async fn written_answers_are_the_executors() {
         "{everything}"
     );
 
+    let goals = answer(&app, &user, GOALS, json!({})).await;
+    let ordered = r#"{"data":{"savingsGoals":{"__typename":"SavingsGoalConnection","totalCount":2,"pageInfo":{"hasNextPage":false,"#;
+    assert!(goals.starts_with(ordered), "{goals}");
+
     // The comparisons were of real data: the dashboard holds every budget, category and
     // page, figured here from what was created.
     let dashboard: Value = serde_json::from_str(&answer(&app, &user, DASHBOARD, json!({})).await).expect("json");
     let budgets = dashboard["data"]["budgets"]["nodes"].as_array().expect("budgets");
     assert_eq!(budgets.len(), 2, "{dashboard}");
+    let goals = dashboard["data"]["savingsGoals"]["nodes"].as_array().expect("goals");
+    let goal_names: Vec<&str> = goals.iter().map(|g| g["name"].as_str().expect("name")).collect();
+    assert_eq!(goal_names, ["Trip \"Japan\" 旅", "Bike"], "newest first: {dashboard}");
+    assert_eq!(goals[0]["targetAmount"], "300000");
+    assert_eq!(goals[1]["currentAmount"], "20.00");
     let listed: Vec<&str> = budgets
         .iter()
         .flat_map(|b| b["categories"].as_array().expect("categories"))

@@ -3,6 +3,7 @@
 mod goal;
 mod milestones;
 mod operations;
+mod written;
 
 pub use goal::{GoalContribution, GoalMilestone, GoalProgress, GoalStatus, SavingsGoal};
 pub use milestones::{GoalMilestoneReached, GoalsSubscription};

@@ -8,7 +8,7 @@ use crate::{
     foundation::{error::AppError, ids, money::Money, pagination::PageArgs},
     goals::{
         contributions,
-        graphql::{GoalStatus, SavingsGoal},
+        graphql::{GoalStatus, SavingsGoal, written},
         service::{self, GoalPatch, NewGoal},
     },
     graphql::{
@@ -16,6 +16,7 @@ use crate::{
         connection::{Conn, TotalCount, connection},
         patch,
         scalars::Date,
+        written::Written,
     },
 };
 
@@ -71,7 +72,7 @@ impl GoalsQuery {
         first: Option<i32>,
         after: Option<String>,
         status: Option<GoalStatus>,
-    ) -> Result<Conn<SavingsGoal>> {
+    ) -> Result<Written<Conn<SavingsGoal>>> {
         let (db, caller) = ctx.authenticated().extend()?;
         let page = PageArgs {
             first,
@@ -81,13 +82,18 @@ impl GoalsQuery {
         .validate(service::CURSOR_SCOPE)
         .extend()?;
         let status = status.map(RowStatus::from);
+        let plan = written::plan(ctx);
         let rows = service::list(db, caller.id, status, &page).await.extend()?;
+        if let Some(plan) = plan {
+            let json = written::write(db, caller.id, status, &plan, rows).await.extend()?;
+            return Ok(Written::Json(json));
+        }
         let (db, user_id) = (db.clone(), caller.id);
         let total = TotalCount::deferred(move || {
             let db = db.clone();
             Box::pin(async move { service::count(&db, user_id, status).await })
         });
-        Ok(connection(rows, total, SavingsGoal))
+        Ok(Written::Resolved(connection(rows, total, SavingsGoal)))
     }
 
     /// One of the caller's goals; null for any other id.
