@@ -59,6 +59,16 @@ async fn answer(app: &TestApp, user: &TestUser, query: &str, variables: Value) -
     response.text().await.expect("body")
 }
 
+/// The cursor after the first item of the root connection `field`.
+async fn first_end_cursor(app: &TestApp, user: &TestUser, field: &str) -> String {
+    let query = format!("{{ {field}(first: 1) {{ pageInfo {{ endCursor }} }} }}");
+    let body: Value = serde_json::from_str(&answer(app, user, &query, json!({})).await).expect("json");
+    body["data"][field]["pageInfo"]["endCursor"]
+        .as_str()
+        .expect("cursor")
+        .to_owned()
+}
+
 /// A user with budgets in two currencies, categories with and without colour, icon and
 /// transactions, 23 expenses in one category (more than a page), a split receipt, payees,
 /// and descriptions that need escaping. Returns the ids of the categories, in creation order.
@@ -117,22 +127,20 @@ async fn household(app: &TestApp, user: &TestUser) -> Vec<String> {
         json!({ "amount": "88.00", "description": "Ticket", "transactionDate": "2026-06-01", "type": "EXPENSE", "categoryId": yearly[0] }),
     )
     .await;
-    let body = app
-        .gql(
-            "mutation { createSavingsGoal(input: { name: \"Bike\", targetAmount: \"500.00\", initialAmount: \"20.00\" }) { id } }",
-            json!({}),
-            Some(token),
-        )
-        .await;
-    assert!(body["data"]["createSavingsGoal"].is_object(), "{body}");
-    let body = app
-        .gql(
-            "mutation { createSavingsGoal(input: { name: \"Trip \\\"Japan\\\" 旅\", targetAmount: \"300000\", currency: \"JPY\", targetDate: \"2030-01-01\" }) { id } }",
-            json!({}),
-            Some(token),
-        )
-        .await;
-    assert!(body["data"]["createSavingsGoal"].is_object(), "{body}");
+    let goals = [
+        json!({ "name": "Bike", "targetAmount": "500.00", "initialAmount": "20.00" }),
+        json!({ "name": "Trip \"Japan\" 旅", "targetAmount": "300000", "currency": "JPY", "targetDate": "2030-01-01" }),
+    ];
+    for input in goals {
+        let body = app
+            .gql(
+                "mutation($i: CreateSavingsGoalInput!) { createSavingsGoal(input: $i) { id } }",
+                json!({ "i": input }),
+                Some(token),
+            )
+            .await;
+        assert!(body["data"]["createSavingsGoal"].is_object(), "{body}");
+    }
     monthly.into_iter().chain(yearly).collect()
 }
 
@@ -146,31 +154,8 @@ async fn written_answers_are_the_executors() {
     let other = app.register_and_login().await;
     let theirs = household(&app, &other).await;
 
-    let first_page = answer(
-        &plain,
-        &user,
-        "{ budgets(first: 1) { pageInfo { endCursor } } }",
-        json!({}),
-    )
-    .await;
-    let first_page: Value = serde_json::from_str(&first_page).expect("json");
-    let cursor = first_page["data"]["budgets"]["pageInfo"]["endCursor"]
-        .as_str()
-        .expect("cursor")
-        .to_owned();
-
-    let first_goal = answer(
-        &plain,
-        &user,
-        "{ savingsGoals(first: 1) { pageInfo { endCursor } } }",
-        json!({}),
-    )
-    .await;
-    let first_goal: Value = serde_json::from_str(&first_goal).expect("json");
-    let goal_cursor = first_goal["data"]["savingsGoals"]["pageInfo"]["endCursor"]
-        .as_str()
-        .expect("cursor")
-        .to_owned();
+    let cursor = first_end_cursor(&plain, &user, "budgets").await;
+    let goal_cursor = first_end_cursor(&plain, &user, "savingsGoals").await;
 
     let mut documents: Vec<(String, Value)> = vec![
         (DASHBOARD.into(), json!({})),
