@@ -219,7 +219,10 @@ pub async fn with_transactions(
         for column in PageRow::COLUMNS {
             sql.push_str(&format!(", p.{column}"));
         }
-        sql.push_str(&format!(" FROM ({}) p", ranked::<ByCategory>(&parents, false)));
+        sql.push_str(&format!(
+            " FROM ({}) p",
+            ranked::<ByCategory>(&parents, &PageRow::transaction_columns(), false)
+        ));
         for _ in 0..ByCategory::BINDINGS {
             values.push(user_id.into());
             of_budgets(&mut values);
