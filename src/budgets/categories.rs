@@ -221,7 +221,7 @@ pub async fn with_transactions(
         }
         sql.push_str(&format!(
             " FROM ({}) p",
-            ranked::<ByCategory>(&parents, &PageRow::transaction_columns(), false)
+            ranked::<ByCategory>(&parents, PageRow::transaction_columns(), false)
         ));
         for _ in 0..ByCategory::BINDINGS {
             values.push(user_id.into());

@@ -3,7 +3,7 @@
 //! parents are budget categories (`BudgetCategory.transactions`) and accounts
 //! (`Account.transactions`).
 
-use std::{collections::HashMap, marker::PhantomData};
+use std::{collections::HashMap, marker::PhantomData, sync::LazyLock};
 
 use async_graphql::{Context, ErrorExtensions, Result, dataloader::Loader};
 use chrono::{NaiveDate, Utc};
@@ -102,33 +102,30 @@ impl PageParent for ByAccount {
 }
 
 /// The rows of every parent in `parents` (a list of placeholders or a subquery giving ids),
-/// with `columns` of `transactions t`, ranked newest first, each with its parent's total and its `page_row` within the parent;
-/// binds `P`'s values for `parents`, then (with `after`) a cursor's date, date and id, then
-/// the number of rows to keep per parent (`page_rows`). The total is counted before the
-/// cursor narrows the rows, the row number after.
+/// with `columns` of `transactions t`, ranked newest first, each with its parent's total and
+/// its `page_row` within the parent; binds `P`'s values for `parents`, then (with `after`) a
+/// cursor's date, date and id, then the number of rows to keep per parent (`page_rows`).
 pub fn ranked<P: PageParent>(parents: &str, columns: &str, after: bool) -> String {
     let rows = P::rows(parents, columns);
-    if !after {
-        // Without a cursor the total and the row number see the same rows: one sort serves
-        // both windows (~5 % of the dashboard's largest statement in `pgbench -M prepared`).
-        return format!(
-            "SELECT * FROM ( \
-               SELECT r.*, COUNT(*) OVER (PARTITION BY r.parent_id) AS parent_total, ROW_NUMBER() OVER ( \
-                 PARTITION BY r.parent_id ORDER BY r.transaction_date DESC, r.id DESC) AS page_row \
-               FROM ({rows}) r \
-             ) ranked WHERE page_row <= ?"
-        );
-    }
-    format!(
-        "SELECT * FROM ( \
-           SELECT counted.*, ROW_NUMBER() OVER ( \
-             PARTITION BY counted.parent_id ORDER BY counted.transaction_date DESC, counted.id DESC) AS page_row \
-           FROM ( \
-             SELECT r.*, COUNT(*) OVER (PARTITION BY r.parent_id) AS parent_total FROM ({rows}) r \
-           ) counted \
-           WHERE counted.transaction_date < ? OR (counted.transaction_date = ? AND counted.id < ?) \
-         ) ranked WHERE page_row <= ?"
-    )
+    let total = "COUNT(*) OVER (PARTITION BY r.parent_id) AS parent_total";
+    let row_number = |of: &str| {
+        format!(
+            "ROW_NUMBER() OVER (PARTITION BY {of}.parent_id ORDER BY {of}.transaction_date DESC, {of}.id DESC) AS page_row"
+        )
+    };
+    let numbered = if after {
+        // The total counts the parent's rows before the cursor narrows them, the row number after.
+        format!(
+            "SELECT counted.*, {} FROM (SELECT r.*, {total} FROM ({rows}) r) counted \
+             WHERE counted.transaction_date < ? OR (counted.transaction_date = ? AND counted.id < ?)",
+            row_number("counted")
+        )
+    } else {
+        // Without a cursor both windows see the same rows: one sort serves both (~5 % of the
+        // dashboard's largest statement in `pgbench -M prepared`).
+        format!("SELECT r.*, {total}, {} FROM ({rows}) r", row_number("r"))
+    };
+    format!("SELECT * FROM ({numbered}) ranked WHERE page_row <= ?")
 }
 
 /// Rows to fetch per parent for a page of `limit`: one more tells whether a next page exists.
@@ -396,13 +393,16 @@ impl PageRow {
     /// The columns of `transactions t` a [`ranked`] relation needs for [`PageRow::COLUMNS`]
     /// (all but the two it computes): sorting the window over these instead of every column
     /// took ~4 % off the dashboard's categories statement (`pgbench -M prepared`).
-    pub fn transaction_columns() -> String {
-        let stored = &Self::COLUMNS[..Self::COLUMNS.len() - 2];
-        stored
-            .iter()
-            .map(|column| format!("t.{column}"))
-            .collect::<Vec<_>>()
-            .join(", ")
+    pub fn transaction_columns() -> &'static str {
+        static LISTED: LazyLock<String> = LazyLock::new(|| {
+            let stored = &PageRow::COLUMNS[..PageRow::COLUMNS.len() - 2];
+            stored
+                .iter()
+                .map(|column| format!("t.{column}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        });
+        &LISTED
     }
 
     /// Reads [`PageRow::COLUMNS`] from `row`, starting at column `at`, by position.

@@ -26,6 +26,7 @@ use async_graphql::{
 use crate::{
     foundation::{
         config::Config,
+        error::AppResult,
         pagination::{Paged, Position},
     },
     graphql::{
@@ -329,8 +330,12 @@ impl<F> Selection<ConnectionField<F>> {
         })
     }
 
-    pub fn selects_total_count(&self) -> bool {
-        self.fields().any(|f| matches!(f, ConnectionField::TotalCount))
+    /// What `count` finds when the selection asks for `totalCount`; `count` is not run otherwise.
+    pub async fn total_count(&self, count: impl Future<Output = AppResult<u64>>) -> AppResult<Option<u64>> {
+        match self.fields().any(|f| matches!(f, ConnectionField::TotalCount)) {
+            true => count.await.map(Some),
+            false => Ok(None),
+        }
     }
 }
 

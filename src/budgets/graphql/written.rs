@@ -1,8 +1,8 @@
 //! `budgets` answered as JSON written in one pass (`graphql::written`) when the client selects
 //! only stored fields of budgets, their categories and the categories' transactions: the
 //! dashboard's shape. The budgets come from `service::list`, their categories with each one's
-//! transactions from one statement (`categories::with_transactions`); a selection with a computed field (`spent`, `status`, a transaction's
-//! `category`, ...) is left to the executor.
+//! transactions from one statement (`categories::with_transactions`); a selection with a
+//! computed field (`spent`, `status`, a transaction's `category`, ...) is left to the executor.
 
 use std::collections::HashMap;
 
@@ -133,10 +133,7 @@ pub async fn write(
             categories.entry(category.budget_id).or_default().push(category);
         }
     }
-    let total = match plan.selects_total_count() {
-        true => Some(service::count(db, user_id, filter).await?),
-        false => None,
-    };
+    let total = plan.total_count(service::count(db, user_id, filter)).await?;
 
     let mut out = JsonOut::default();
     out.connection(plan, &budgets, total, |out, selection, budget| {

@@ -60,10 +60,7 @@ pub async fn write(
     plan: &Plan,
     goals: Paged<rows::Model>,
 ) -> AppResult<String> {
-    let total = match plan.selects_total_count() {
-        true => Some(service::count(db, user_id, status).await?),
-        false => None,
-    };
+    let total = plan.total_count(service::count(db, user_id, status)).await?;
     let mut out = JsonOut::default();
     out.connection(plan, &goals, total, write_goal);
     Ok(out.finish())
