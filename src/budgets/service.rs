@@ -14,7 +14,7 @@ use crate::{
     budgets::categories,
     events::EventBus,
     foundation::{
-        db,
+        db::{self, Reads},
         error::{AppResult, FieldErrors},
         money::{Currency, Money},
         ownership,
@@ -166,7 +166,7 @@ fn filtered(user_id: Uuid, filter: &BudgetFilter) -> Select<Budgets> {
 
 /// Newest first.
 pub async fn list(
-    db: &DatabaseConnection,
+    db: &impl Reads,
     user_id: Uuid,
     filter: &BudgetFilter,
     page: &Page,

@@ -6,7 +6,8 @@ use chrono::{DateTime, SubsecRound, Utc};
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, SqlErr, Statement, Value,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, EntityTrait, Order, QueryOrder,
+    Select, SqlErr, Statement, Value,
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
 use secrecy::ExposeSecret;
@@ -79,6 +80,34 @@ pub fn contains_lowercase(search: &str) -> sea_orm::sea_query::LikeExpr {
 /// back identical on both backends.
 pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
+}
+
+/// Where a read of whole rows runs: a connection runs it at once; a request's combined
+/// reads (`graphql::combined`) join it to the other reads the request makes meanwhile, so a
+/// page's list and its neighbours' share one statement.
+pub trait Reads: Sync {
+    /// Every row of `select` (an entity's `find()`, every column), in `order`.
+    fn ordered<E>(
+        &self,
+        select: Select<E>,
+        order: Vec<(E::Column, Order)>,
+    ) -> impl Future<Output = AppResult<Vec<E::Model>>> + Send
+    where
+        E: EntityTrait,
+        E::Model: Send + Sync;
+}
+
+impl<C: ConnectionTrait> Reads for C {
+    async fn ordered<E>(&self, select: Select<E>, order: Vec<(E::Column, Order)>) -> AppResult<Vec<E::Model>>
+    where
+        E: EntityTrait,
+        E::Model: Send + Sync,
+    {
+        let select = order
+            .into_iter()
+            .fold(select, |select, (column, order)| select.order_by(column, order));
+        Ok(select.all(self).await?)
+    }
 }
 
 /// A raw statement written with `?` placeholders, renumbered to `$1, $2, ...` for

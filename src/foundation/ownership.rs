@@ -9,13 +9,16 @@ use crate::foundation::entities::{
     import_batches, notifications, rules, savings_goals, schedule_occurrences, schedules, transaction_splits,
     transactions, users, webhook_deliveries, webhooks,
 };
-use crate::foundation::error::{AppError, AppResult};
+use crate::foundation::{
+    db::Reads,
+    error::{AppError, AppResult},
+};
 
 /// The caller's own account row. A valid token for a deleted account is no identity at all.
-pub async fn account(db: &impl ConnectionTrait, user_id: Uuid) -> AppResult<users::Model> {
-    users::Entity::find_by_id(user_id)
-        .one(db)
+pub async fn account(db: &impl Reads, user_id: Uuid) -> AppResult<users::Model> {
+    db.ordered(users::Entity::find_by_id(user_id), Vec::new())
         .await?
+        .pop()
         .ok_or(AppError::Unauthenticated("This account no longer exists"))
 }
 

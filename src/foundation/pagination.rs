@@ -3,12 +3,13 @@
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, Select, Value,
-};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, Order, QueryFilter, QuerySelect, Select, Value};
 use uuid::Uuid;
 
-use crate::foundation::error::{AppError, AppResult};
+use crate::foundation::{
+    db::Reads,
+    error::{AppError, AppResult},
+};
 
 pub const DEFAULT_PAGE_SIZE: u64 = 20;
 pub const MAX_PAGE_SIZE: u64 = 100;
@@ -195,7 +196,8 @@ pub async fn fetch<E, Db>(
 ) -> AppResult<Paged<E::Model>>
 where
     E: EntityTrait,
-    Db: ConnectionTrait,
+    E::Model: Send + Sync,
+    Db: Reads,
 {
     let backward = page.direction == Direction::Backward;
     // Walking backward is walking forward in the reverse order, then flipping the page.
@@ -205,10 +207,13 @@ where
     if let Some(cursor) = &page.cursor {
         select = select.filter(beyond(&keyset, cursor, descending));
     }
-    if let Some(key) = keyset.key {
-        select = select.order_by(key, order.clone());
-    }
-    let mut rows = select.order_by(keyset.id, order).limit(page.limit + 1).all(db).await?;
+    let order = keyset
+        .key
+        .into_iter()
+        .chain([keyset.id])
+        .map(|column| (column, order.clone()))
+        .collect();
+    let mut rows = db.ordered(select.limit(page.limit + 1), order).await?;
     let has_more = rows.len() as u64 > page.limit;
     rows.truncate(usize::try_from(page.limit).unwrap_or(usize::MAX));
     if backward {

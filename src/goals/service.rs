@@ -15,7 +15,7 @@ use crate::foundation::entities::{
 use crate::{
     events::{Event, EventBus, MilestoneReached},
     foundation::{
-        db,
+        db::{self, Reads},
         error::{AppResult, FieldErrors},
         money::{Currency, Money},
         ownership,
@@ -169,7 +169,7 @@ fn filtered(user_id: Uuid, status: Option<GoalStatus>) -> Select<Goals> {
 
 /// Newest first.
 pub async fn list(
-    db: &DatabaseConnection,
+    db: &impl Reads,
     user_id: Uuid,
     status: Option<GoalStatus>,
     page: &Page,

@@ -11,7 +11,7 @@ use crate::{
         error::{AppError, AppResult},
         identity::{AuthUser, RequestAuth},
     },
-    graphql::loaders::Loaders,
+    graphql::{combined::CombinedReads, loaders::Loaders},
 };
 
 pub trait ContextExt {
@@ -25,6 +25,11 @@ pub trait ContextExt {
     fn auth_user(&self) -> AppResult<&AuthUser>;
     /// The caller's per-request DataLoaders.
     fn loaders(&self) -> AppResult<&Loaders>;
+    /// The caller's reads of whole rows, combined with the request's other reads into one
+    /// statement where they run side by side (`graphql::combined`).
+    fn reads(&self) -> AppResult<CombinedReads> {
+        Ok(CombinedReads::of(self.loaders()?))
+    }
     /// The database and the caller, for the common case.
     fn authenticated(&self) -> AppResult<(&DatabaseConnection, &AuthUser)> {
         let caller = self.auth_user()?;

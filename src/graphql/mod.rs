@@ -3,6 +3,7 @@
 //! domains return, and the context accessors resolvers start with. The schema itself is
 //! assembled above the domains, in `api::schema`.
 
+pub mod combined;
 pub mod complexity;
 pub mod connection;
 pub mod context;

@@ -193,8 +193,11 @@ pub struct UsersQuery;
 impl UsersQuery {
     /// The signed-in account.
     async fn me(&self, ctx: &Context<'_>) -> Result<User> {
-        let (db, caller) = ctx.authenticated().extend()?;
-        service::get(db, caller.id).await.map(Into::into).extend()
+        let caller = ctx.auth_user().extend()?;
+        service::get(&ctx.reads().extend()?, caller.id)
+            .await
+            .map(Into::into)
+            .extend()
     }
 }
 

@@ -11,6 +11,7 @@ use crate::foundation::entities::users::{self, Entity as Users, RiskTolerance};
 use crate::{
     accounts,
     foundation::{
+        db::Reads,
         error::{AppError, AppResult, FieldErrors},
         money::{Currency, Money},
         ownership,
@@ -43,7 +44,7 @@ pub struct ProfilePatch {
 }
 
 /// The caller's account. A valid token for a deleted account is no identity at all.
-pub async fn get(db: &DatabaseConnection, user_id: Uuid) -> AppResult<users::Model> {
+pub async fn get(db: &impl Reads, user_id: Uuid) -> AppResult<users::Model> {
     ownership::account(db, user_id).await
 }
 

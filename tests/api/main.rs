@@ -13,6 +13,7 @@ mod browser_sessions;
 mod budgets;
 mod cache;
 mod cli;
+mod combined;
 mod currencies;
 mod dashboard;
 mod exchange_rates;

@@ -49,7 +49,9 @@ impl BudgetsQuery {
             period: period.map(Into::into),
         };
         let plan = written::plan(ctx);
-        let rows = service::list(db, caller.id, &filter, &page).await.extend()?;
+        let rows = service::list(&ctx.reads().extend()?, caller.id, &filter, &page)
+            .await
+            .extend()?;
         if let Some(plan) = plan {
             let json = written::write(db, caller.id, &filter, &plan, rows).await.extend()?;
             return Ok(Written::Json(json));

@@ -83,7 +83,9 @@ impl GoalsQuery {
         .extend()?;
         let status = status.map(RowStatus::from);
         let plan = written::plan(ctx);
-        let rows = service::list(db, caller.id, status, &page).await.extend()?;
+        let rows = service::list(&ctx.reads().extend()?, caller.id, status, &page)
+            .await
+            .extend()?;
         if let Some(plan) = plan {
             let json = written::write(db, caller.id, status, &plan, rows).await.extend()?;
             return Ok(Written::Json(json));
