@@ -330,9 +330,14 @@ impl<F> Selection<ConnectionField<F>> {
         })
     }
 
+    /// Whether the selection asks for `totalCount`.
+    pub fn selects_total_count(&self) -> bool {
+        self.fields().any(|f| matches!(f, ConnectionField::TotalCount))
+    }
+
     /// What `count` finds when the selection asks for `totalCount`; `count` is not run otherwise.
     pub async fn total_count(&self, count: impl Future<Output = AppResult<u64>>) -> AppResult<Option<u64>> {
-        match self.fields().any(|f| matches!(f, ConnectionField::TotalCount)) {
+        match self.selects_total_count() {
             true => count.await.map(Some),
             false => Ok(None),
         }

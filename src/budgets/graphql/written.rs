@@ -129,7 +129,10 @@ pub async fn write(
     if category_plans(plan).next().is_some() && !budgets.items.is_empty() {
         let budget_ids: Vec<Uuid> = budgets.items.iter().map(|(_, b)| b.id).collect();
         let page_limit = page_limits(plan).next();
-        for category in categories::with_transactions(db, user_id, &budget_ids, page_limit).await? {
+        let counted = category_plans(plan).flat_map(Selection::fields).any(
+            |field| matches!(field, CategoryField::Transactions { selection, .. } if selection.selects_total_count()),
+        );
+        for category in categories::with_transactions(db, user_id, &budget_ids, page_limit, counted).await? {
             categories.entry(category.budget_id).or_default().push(category);
         }
     }
