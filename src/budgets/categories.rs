@@ -1,7 +1,5 @@
 //! Budget category reads and writes, scoped by the caller's user id.
 
-use std::collections::HashMap;
-
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait,
     QueryFilter, QueryOrder, Set, Value,
@@ -261,11 +259,10 @@ pub async fn with_transactions(
     }
     categories.sort_by_key(|category| category.id);
     if let Some(limit) = page_limit {
-        let at: HashMap<Uuid, usize> = categories.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
-        transactions.sort_by_key(|(category_id, ranked)| (*category_id, ranked.page_row));
+        transactions.sort_unstable_by_key(|(category_id, ranked)| (*category_id, ranked.page_row));
         for (category_id, ranked) in transactions {
-            if let Some(category) = at.get(&category_id).and_then(|i| categories.get_mut(*i)) {
-                ranked.into_page(&mut category.transactions, limit);
+            if let Ok(at) = categories.binary_search_by_key(&category_id, |category| category.id) {
+                ranked.into_page(&mut categories[at].transactions, limit);
             }
         }
     }

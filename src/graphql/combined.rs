@@ -19,6 +19,7 @@
 
 use std::{
     collections::HashMap,
+    fmt::Write,
     sync::{
         Arc, Mutex, PoisonError,
         atomic::{AtomicU64, Ordering as Sequence},
@@ -135,72 +136,79 @@ impl Loader<ReadId> for ReadBatch {
     type Error = AppError;
 
     async fn load(&self, ids: &[ReadId]) -> Result<HashMap<ReadId, ReadRows>, AppError> {
-        let mut reads: Vec<(ReadId, Read)> = {
+        let mut queued: Vec<(ReadId, Read)> = {
             let mut queued = self.queued.lock().unwrap_or_else(PoisonError::into_inner);
             ids.iter().filter_map(|id| Some((*id, queued.remove(id)?))).collect()
         };
-        reads.sort_by_key(|(id, _)| *id);
+        queued.sort_by_key(|(id, _)| *id);
+        let (ids, reads): (Vec<ReadId>, Vec<Read>) = queued.into_iter().unzip();
         let db = &self.scope.db;
-        if let [(id, _)] = reads.as_slice() {
-            let id = *id;
-            let (_, read) = reads.remove(0);
-            let rows = db.query_all_raw(read.statement).await?;
-            let rows = ReadRows {
-                prefix: String::new(),
-                rows: Arc::new(rows),
-            };
-            return Ok(HashMap::from([(id, rows)]));
-        }
-
-        let statement = combined(db.get_database_backend(), &reads);
-        let mut parted: Vec<Vec<QueryResult>> = reads.iter().map(|_| Vec::new()).collect();
+        let parts = reads.len();
+        let (statement, prefixes) = match <[Read; 1]>::try_from(reads) {
+            Ok([read]) => (read.statement, vec![String::new()]),
+            Err(reads) => (
+                combined(db.get_database_backend(), reads),
+                (0..parts).map(|part| format!("p{part}_")).collect(),
+            ),
+        };
+        let mut parted: Vec<Vec<QueryResult>> = (0..parts).map(|_| Vec::new()).collect();
+        // Alone, a read's rows are its own; combined, each row names its read, and a read
+        // without rows still gives its read one row, of NULLs (no `p{part}` marker).
+        let markers: Vec<String> = (0..parts).map(|part| format!("p{part}")).collect();
         for row in db.query_all_raw(statement).await? {
-            let part: i32 = row.try_get("", "__part")?;
-            let Some(rows) = usize::try_from(part).ok().and_then(|part| parted.get_mut(part)) else {
-                return Err(AppError::internal("a combined read's row names no read"));
+            let part = if parts == 1 {
+                0
+            } else {
+                let part: i32 = row.try_get("", "__part")?;
+                let part = usize::try_from(part).unwrap_or(usize::MAX);
+                let Some(marker) = markers.get(part) else {
+                    return Err(AppError::internal("a combined read's row names no read"));
+                };
+                if row.try_get::<Option<i32>>("", marker)?.is_none() {
+                    continue;
+                }
+                part
             };
-            // A read without rows still gives its part one row, of NULLs.
-            let present: Option<i32> = row.try_get("", &format!("p{part}"))?;
-            if present.is_some() {
-                rows.push(row);
-            }
+            parted[part].push(row);
         }
-        Ok(reads
-            .iter()
+        Ok(ids
+            .into_iter()
+            .zip(prefixes)
             .zip(parted)
-            .enumerate()
-            .map(|(part, ((id, _), rows))| {
+            .map(|((id, prefix), rows)| {
                 let rows = ReadRows {
-                    prefix: format!("p{part}_"),
+                    prefix,
                     rows: Arc::new(rows),
                 };
-                (*id, rows)
+                (id, rows)
             })
             .collect())
     }
 }
 
 /// The one statement of several reads (see the module's documentation).
-fn combined(backend: DbBackend, reads: &[(ReadId, Read)]) -> Statement {
+fn combined(backend: DbBackend, reads: Vec<Read>) -> Statement {
     let parts: Vec<String> = (0..reads.len()).map(|part| format!("({part})")).collect();
     let mut select = String::from("SELECT v.column1 AS \"__part\"");
     let mut from = format!(" FROM (VALUES {}) v", parts.join(", "));
     let mut order_by = String::from(" ORDER BY \"__part\"");
     let mut values: Vec<Value> = Vec::new();
-    for (part, (_, read)) in reads.iter().enumerate() {
-        select.push_str(&format!(", x{part}.\"__present\" AS \"p{part}\""));
+    // Writing to a String cannot fail.
+    for (part, read) in reads.into_iter().enumerate() {
+        let _ = write!(select, ", x{part}.\"__present\" AS \"p{part}\"");
         for column in &read.columns {
-            select.push_str(&format!(", x{part}.\"{column}\" AS \"p{part}_{column}\""));
+            let _ = write!(select, ", x{part}.\"{column}\" AS \"p{part}_{column}\"");
         }
-        from.push_str(&format!(
+        let _ = write!(
+            from,
             " LEFT JOIN (SELECT 1 AS \"__present\", s.* FROM ({}) s) x{part} ON v.column1 = {part}",
             renumbered(backend, &read.statement.sql, values.len())
-        ));
+        );
         for (column, order) in &read.order {
             let direction = if matches!(order, Order::Desc) { "DESC" } else { "ASC" };
-            order_by.push_str(&format!(", \"p{part}_{column}\" {direction}"));
+            let _ = write!(order_by, ", \"p{part}_{column}\" {direction}");
         }
-        values.extend(read.statement.values.iter().flat_map(|v| v.0.iter().cloned()));
+        values.extend(read.statement.values.into_iter().flat_map(|v| v.0));
     }
     Statement::from_sql_and_values(backend, format!("{select}{from}{order_by}"), values)
 }

@@ -65,7 +65,7 @@ pub fn plan(ctx: &Context<'_>) -> Option<Plan> {
     let plan = plan_field_connection::<Budget, _>(ctx, plan_budget)?;
     // One statement loads the categories with one page size of transactions.
     let one_page_size = {
-        let mut limits = page_limits(&plan);
+        let mut limits = transaction_pages(&plan).map(|(limit, _)| limit);
         let first = limits.next();
         limits.all(|limit| Some(limit) == first)
     };
@@ -128,10 +128,8 @@ pub async fn write(
     let mut categories: HashMap<Uuid, Vec<CategoryWithTransactions>> = HashMap::new();
     if category_plans(plan).next().is_some() && !budgets.items.is_empty() {
         let budget_ids: Vec<Uuid> = budgets.items.iter().map(|(_, b)| b.id).collect();
-        let page_limit = page_limits(plan).next();
-        let counted = category_plans(plan).flat_map(Selection::fields).any(
-            |field| matches!(field, CategoryField::Transactions { selection, .. } if selection.selects_total_count()),
-        );
+        let page_limit = transaction_pages(plan).next().map(|(limit, _)| limit);
+        let counted = transaction_pages(plan).any(|(_, selection)| selection.selects_total_count());
         for category in categories::with_transactions(db, user_id, &budget_ids, page_limit, counted).await? {
             categories.entry(category.budget_id).or_default().push(category);
         }
@@ -145,12 +143,12 @@ pub async fn write(
     Ok(out.finish())
 }
 
-/// The page sizes of the categories' transactions the plan selects.
-fn page_limits(plan: &Plan) -> impl Iterator<Item = u64> {
+/// The categories' transaction pages the plan selects: page size and selection.
+fn transaction_pages(plan: &Plan) -> impl Iterator<Item = (u64, &Selection<ConnectionField<TransactionField>>)> {
     category_plans(plan)
         .flat_map(Selection::fields)
         .filter_map(|field| match field {
-            CategoryField::Transactions { limit, .. } => Some(*limit),
+            CategoryField::Transactions { limit, selection } => Some((*limit, selection)),
             _ => None,
         })
 }
